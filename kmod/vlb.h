@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types and functions shared between the module's files: the per-namespace
+ * state, services, destinations, counters, schedulers and the interface
+ * between the control plane (service.c, netlink.c, sched_*.c, stats.c) and
+ * the packet path (conn.c, hooks.c, xmit.c, proto.c).
+ */
+#ifndef _VLB_VLB_H
+#define _VLB_VLB_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <linux/mutex.h>
+#include <net/net_namespace.h>
+#include <linux/vlb.h>
+
+#include "compat.h"
+
+#define VLB_VERSION_CODE	0x000100	/* 0.1.0 */
+#define VLB_VERSION_STRING	"0.1.0"
+
+/* ---- counters (stats.c) ---- */
+
+struct vlb_cpu_stats {
+	u64_stats_t conns;
+	u64_stats_t inpkts;
+	u64_stats_t outpkts;
+	u64_stats_t inbytes;
+	u64_stats_t outbytes;
+	struct u64_stats_sync syncp;
+};
+
+/* A snapshot of totals or of rates, in VLB_STATS_A_* order. */
+struct vlb_stats_snap {
+	u64 conns, inpkts, outpkts, inbytes, outbytes;
+};
+
+struct vlb_stats {
+	struct vlb_cpu_stats __percpu *cpu;
+	/* control plane only, under vlb_net.lock or est lock */
+	struct vlb_stats_snap zero_base;	/* totals at the last zero */
+	struct vlb_stats_snap est_last;		/* totals at the last tick */
+	struct vlb_stats_snap est_rate;		/* scaled averages */
+	struct list_head est_list;		/* on vlb_net.est_list */
+};
+
+int vlb_stats_init(struct vlb_stats *s);
+void vlb_stats_free(struct vlb_stats *s);
+
+/* Packet path: per-CPU, lockless, softirq context. */
+static inline void vlb_stats_in(struct vlb_stats *s, unsigned int len)
+{
+	struct vlb_cpu_stats *c = this_cpu_ptr(s->cpu);
+
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_inc(&c->inpkts);
+	u64_stats_add(&c->inbytes, len);
+	u64_stats_update_end(&c->syncp);
+}
+
+static inline void vlb_stats_out(struct vlb_stats *s, unsigned int len)
+{
+	struct vlb_cpu_stats *c = this_cpu_ptr(s->cpu);
+
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_inc(&c->outpkts);
+	u64_stats_add(&c->outbytes, len);
+	u64_stats_update_end(&c->syncp);
+}
+
+static inline void vlb_stats_conn(struct vlb_stats *s)
+{
+	struct vlb_cpu_stats *c = this_cpu_ptr(s->cpu);
+
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_inc(&c->conns);
+	u64_stats_update_end(&c->syncp);
+}
+
+/* ---- per-namespace state ---- */
+
+struct vlb_net {
+	struct net *net;
+	struct mutex lock;		/* serialises configuration */
+	/* owned by service.c */
+	void *svc_tab;			/* service lookup structure */
+	struct list_head svc_list;	/* every service, under lock */
+	unsigned int num_services;
+	u32 gen;			/* bumped on every change, for dumps */
+	struct vlb_stats tot_stats;	/* whole-namespace totals */
+	struct list_head est_list;
+	struct delayed_work est_work;
+	/* timeouts in jiffies, read locklessly by the packet path */
+	unsigned long timeout_tcp;	/* ESTABLISHED */
+	unsigned long timeout_tcp_fin;	/* FIN_WAIT */
+	unsigned long timeout_udp;
+	/* owned by conn.c / hooks.c */
+	void *conn_tab;
+	bool hooks_registered;
+};
+
+extern unsigned int vlb_net_id;
+
+static inline struct vlb_net *vlb_net(const struct net *net)
+{
+	return net_generic(net, vlb_net_id);
+}
+
+/* ---- services and destinations (service.c) ---- */
+
+struct vlb_scheduler;
+
+struct vlb_dest {
+	struct list_head list;		/* svc->dests, RCU */
+	struct vlb_service *svc;	/* holds a service reference */
+	u16 af;
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 fwd;				/* enum vlb_fwd_method */
+	u8 tun_type;
+	__be16 tun_port;
+	u16 tun_flags;
+	int weight;			/* READ_ONCE on the packet path */
+	u32 u_thresh, l_thresh;
+	unsigned long flags;		/* VLB_DEST_FL_* bits */
+	atomic_t activeconns;
+	atomic_t inactconns;
+	atomic_t persistconns;
+	refcount_t refcnt;		/* list membership + each connection */
+	struct vlb_stats stats;
+	struct rcu_head rcu;
+	/* service.c may add private members after this line */
+	struct hlist_node hnode;
+	u32 id;
+};
+
+#define VLB_DEST_FL_AVAILABLE	0	/* linked in its service */
+#define VLB_DEST_FL_OVERLOAD	1	/* over its upper threshold */
+
+struct vlb_service {
+	struct vlb_net *vn;
+	u16 af;
+	u16 protocol;			/* IPPROTO_TCP / IPPROTO_UDP */
+	union nf_inet_addr addr;
+	__be16 port;
+	u32 fwmark;
+	u32 flags;			/* enum vlb_svc_flags */
+	u32 timeout;			/* persistence, seconds */
+	u32 netmask;			/* persistence prefix length */
+	struct list_head dests;		/* RCU list of vlb_dest */
+	unsigned int num_dests;
+	struct vlb_scheduler __rcu *sched;
+	void __rcu *sched_data;
+	refcount_t refcnt;		/* table + each destination */
+	struct vlb_stats stats;
+	struct rcu_head rcu;
+	/* service.c may add private members after this line */
+	struct list_head list;		/* vn->svc_list */
+	struct hlist_node hnode;
+	u32 id;
+};
+
+/*
+ * Packet path lookup, under rcu_read_lock(). fwmark is the skb's mark; a
+ * fwmark service wins over an address one. Returns NULL or a service that
+ * stays valid until rcu_read_unlock(); take a reference (vlb_svc_hold) to
+ * keep it longer.
+ */
+struct vlb_service *vlb_svc_find(struct vlb_net *vn, int af, u8 protocol,
+				 const union nf_inet_addr *addr, __be16 port,
+				 u32 fwmark);
+
+static inline void vlb_svc_hold(struct vlb_service *svc)
+{
+	refcount_inc(&svc->refcnt);
+}
+
+void vlb_svc_put(struct vlb_service *svc);
+
+static inline void vlb_dest_hold(struct vlb_dest *d)
+{
+	refcount_inc(&d->refcnt);
+}
+
+void vlb_dest_put(struct vlb_dest *d);
+
+/*
+ * Connection accounting, called by conn.c when a connection is bound to or
+ * leaves a destination, or changes between active and inactive. Keeps the
+ * overload flag of the thresholds up to date.
+ */
+void vlb_dest_conn_bind(struct vlb_dest *d, bool active);
+void vlb_dest_conn_unbind(struct vlb_dest *d, bool active);
+void vlb_dest_conn_switch(struct vlb_dest *d, bool now_active);
+
+/* ---- schedulers (sched.c, sched_*.c) ---- */
+
+struct vlb_scheduler {
+	struct list_head list;
+	const char *name;
+	struct module *owner;
+	/* control plane, under vn->lock; may sleep */
+	int (*init_service)(struct vlb_service *svc);
+	void (*done_service)(struct vlb_service *svc);
+	int (*update_service)(struct vlb_service *svc);	/* dests changed */
+	/* packet path, under rcu_read_lock(), softirq */
+	struct vlb_dest *(*schedule)(struct vlb_service *svc,
+				     const struct sk_buff *skb,
+				     const union nf_inet_addr *caddr,
+				     __be16 cport);
+};
+
+/*
+ * Pick a destination for a new connection; NULL when none is available.
+ * The returned dest is valid under rcu_read_lock(); the caller takes a
+ * reference before storing it.
+ */
+struct vlb_dest *vlb_schedule(struct vlb_service *svc,
+			      const struct sk_buff *skb,
+			      const union nf_inet_addr *caddr, __be16 cport);
+
+static inline bool vlb_dest_usable(const struct vlb_dest *d)
+{
+	return READ_ONCE(d->weight) > 0 &&
+	       !test_bit(VLB_DEST_FL_OVERLOAD, &d->flags);
+}
+
+/* ---- connection table and packet path (conn.c, hooks.c) ---- */
+
+int vlb_conn_net_init(struct vlb_net *vn);
+void vlb_conn_net_exit(struct vlb_net *vn);	/* frees every connection */
+/* Drop every connection of a service or destination being deleted. */
+void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc);
+unsigned int vlb_conn_tab_size(struct vlb_net *vn);
+
+/* Connection dump for VLB_CMD_GET_CONN; resumable through cb->args. */
+struct netlink_callback;
+int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
+		  struct netlink_callback *cb);
+
+/* Netfilter hooks, registered when the first service appears in a netns. */
+int vlb_hooks_net_enable(struct vlb_net *vn);
+void vlb_hooks_net_disable(struct vlb_net *vn);
+
+int vlb_conn_module_init(void);		/* slab caches etc. */
+void vlb_conn_module_exit(void);
+
+/* ---- netlink (netlink.c) ---- */
+
+int vlb_genl_init(void);
+void vlb_genl_exit(void);
+/* Announce a change to the "config" multicast group. */
+void vlb_genl_notify_service(struct vlb_net *vn, u8 cmd,
+			     const struct vlb_service *svc);
+void vlb_genl_notify_dest(struct vlb_net *vn, u8 cmd,
+			  const struct vlb_service *svc,
+			  const struct vlb_dest *d);
+
+#endif /* _VLB_VLB_H */
