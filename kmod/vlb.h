@@ -17,7 +17,10 @@
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <linux/vlb.h>
 
 #include "compat.h"
@@ -115,6 +118,25 @@ static inline struct vlb_net *vlb_net(const struct net *net)
 /* ---- services and destinations (service.c) ---- */
 
 struct vlb_scheduler;
+struct vlb_service;
+
+/* Hash keys (service.c private): zero-padded so they hash as plain bytes. */
+struct vlb_svc_key {
+	union nf_inet_addr addr;
+	u32 fwmark;
+	u16 af;
+	u16 protocol;
+	__be16 port;
+	u16 pad;
+};
+
+struct vlb_dest_key {
+	const struct vlb_service *svc;
+	union nf_inet_addr addr;
+	u16 af;
+	__be16 port;
+	u32 pad;
+};
 
 struct vlb_dest {
 	struct list_head list;		/* svc->dests, RCU */
@@ -136,8 +158,10 @@ struct vlb_dest {
 	struct vlb_stats stats;
 	struct rcu_head rcu;
 	/* service.c may add private members after this line */
-	struct hlist_node hnode;
-	u32 id;
+	struct rhash_head hnode;	/* vlb_svc_tab.dest_ht, by key */
+	struct vlb_dest_key key;
+	u32 id;				/* in svc->dest_xa: dump cursor */
+	long sched_cw;			/* wrr current weight, sched lock */
 };
 
 #define VLB_DEST_FL_AVAILABLE	0	/* linked in its service */
@@ -162,8 +186,11 @@ struct vlb_service {
 	struct rcu_head rcu;
 	/* service.c may add private members after this line */
 	struct list_head list;		/* vn->svc_list */
-	struct hlist_node hnode;
-	u32 id;
+	struct rhash_head hnode;	/* vlb_svc_tab.svc_ht, by key */
+	struct vlb_svc_key key;
+	u32 id;				/* in vlb_svc_tab.svc_xa: dump cursor */
+	struct xarray dest_xa;		/* dests by id, for resumable dumps */
+	u32 dest_next_id;
 };
 
 /*
@@ -189,6 +216,15 @@ static inline void vlb_dest_hold(struct vlb_dest *d)
 }
 
 void vlb_dest_put(struct vlb_dest *d);
+
+/*
+ * For a dest found under RCU (e.g. from the scheduler) that may be leaving
+ * its service: take a reference unless the last one is already gone.
+ */
+static inline bool vlb_dest_tryhold(struct vlb_dest *d)
+{
+	return refcount_inc_not_zero(&d->refcnt);
+}
 
 /*
  * Connection accounting, called by conn.c when a connection is bound to or
@@ -253,6 +289,8 @@ void vlb_conn_module_exit(void);
 
 /* ---- netlink (netlink.c) ---- */
 
+extern struct genl_family vlb_genl_family;	/* for dump messages */
+
 int vlb_genl_init(void);
 void vlb_genl_exit(void);
 /* Announce a change to the "config" multicast group. */
@@ -261,5 +299,70 @@ void vlb_genl_notify_service(struct vlb_net *vn, u8 cmd,
 void vlb_genl_notify_dest(struct vlb_net *vn, u8 cmd,
 			  const struct vlb_service *svc,
 			  const struct vlb_dest *d);
+
+/* ---- control plane internals (main.c, service.c, sched*.c, stats.c) ---- */
+
+/* stats.c: snapshots, zeroing and the per-namespace rate estimator. */
+void vlb_stats_read(const struct vlb_stats *s, struct vlb_stats_snap *tot,
+		    struct vlb_stats_snap *rate);
+void vlb_stats_zero(struct vlb_stats *s);
+void vlb_est_add(struct vlb_net *vn, struct vlb_stats *s);
+void vlb_est_del(struct vlb_stats *s);
+void vlb_est_net_init(struct vlb_net *vn);
+void vlb_est_net_exit(struct vlb_net *vn);
+
+/* sched.c: the registry and binding of schedulers to services. */
+struct vlb_sched_state {
+	const struct vlb_scheduler *owner;	/* whose state this is */
+};
+
+extern struct vlb_scheduler vlb_sched_rr, vlb_sched_wrr, vlb_sched_lc,
+	vlb_sched_wlc;
+
+int vlb_sched_module_init(void);
+void vlb_sched_module_exit(void);
+struct vlb_scheduler *vlb_sched_find(const char *name);
+int vlb_sched_bind(struct vlb_service *svc, struct vlb_scheduler *sched);
+int vlb_sched_swap(struct vlb_service *svc, struct vlb_scheduler *sched);
+void vlb_sched_update(struct vlb_service *svc);
+void vlb_sched_free_state(struct vlb_service *svc);
+struct vlb_dest *vlb_sched_first_usable(struct vlb_service *svc);
+
+/* service.c: configuration, all under vn->lock. */
+struct vlb_svc_conf {
+	struct vlb_svc_key key;
+	struct vlb_scheduler *sched;	/* NULL: keep (SET) */
+	u32 flags, timeout, netmask;
+};
+
+struct vlb_dest_conf {
+	struct vlb_dest_key key;
+	u8 fwd;
+	u8 tun_type;
+	__be16 tun_port;
+	u16 tun_flags;
+	int weight;
+	u32 u_thresh, l_thresh;
+};
+
+int vlb_svc_net_init(struct vlb_net *vn);
+void vlb_svc_net_exit(struct vlb_net *vn);
+struct vlb_service *vlb_svc_lookup(struct vlb_net *vn,
+				   const struct vlb_svc_key *key);
+struct vlb_service *vlb_svc_next(struct vlb_net *vn, unsigned long *id);
+struct vlb_service *vlb_svc_by_id(struct vlb_net *vn, unsigned long id);
+int vlb_svc_add(struct vlb_net *vn, const struct vlb_svc_conf *conf,
+		struct vlb_service **svcp);
+int vlb_svc_edit(struct vlb_service *svc, const struct vlb_svc_conf *conf);
+void vlb_svc_del(struct vlb_service *svc);
+void vlb_svc_flush(struct vlb_net *vn);
+void vlb_svc_zero(struct vlb_service *svc);
+struct vlb_dest *vlb_dest_lookup(struct vlb_service *svc,
+				 const struct vlb_dest_key *key);
+struct vlb_dest *vlb_dest_next(struct vlb_service *svc, unsigned long *id);
+int vlb_dest_add(struct vlb_service *svc, const struct vlb_dest_conf *conf,
+		 struct vlb_dest **destp);
+void vlb_dest_edit(struct vlb_dest *d, const struct vlb_dest_conf *conf);
+void vlb_dest_del(struct vlb_dest *d);
 
 #endif /* _VLB_VLB_H */

@@ -62,8 +62,9 @@
  *     VLB_A_SERVICE: the service identity
  *     VLB_A_DEST: NLA_NESTED
  *         VLB_DEST_A_ADDR: NLA_BINARY, 4 or 16 bytes (required)
- *         VLB_DEST_A_PORT: NLA_BE16 (required; 0 only for fwmark services,
- *                          meaning "keep the packet's port")
+ *         VLB_DEST_A_PORT: NLA_BE16 (required; 0 only for fwmark and
+ *                          port-0 services, meaning "keep the packet's
+ *                          port")
  *         VLB_DEST_A_AF: NLA_U16, default the service's; may differ only
  *                        for VLB_FWD_TUNNEL
  *         VLB_DEST_A_FWD_METHOD: NLA_U32, enum vlb_fwd_method; default

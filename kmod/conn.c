@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection table of a network namespace. Every connection is hashed
+ * once, on its client address and port (and protocol): a packet from the
+ * client carries them as source, a NAT reply from the real server as
+ * destination, so one hash finds the connection from either direction and
+ * the key's direction picks which of the virtual or real address and port
+ * must match as well. The table is an rhashtable: lookups are lockless
+ * under RCU, inserts take one bucket lock, and it resizes itself in the
+ * background as connections come and go. Connections are allocated from a
+ * slab cache on a new flow only and freed after an RCU grace period.
+ *
+ * Nothing carries a timer: a delayed work item per namespace walks a slice
+ * of the table every VLB_GC_INTERVAL and unlinks what has been idle for
+ * longer than its state's timeout, so the cost of expiry is spread evenly
+ * and does not depend on how often packets arrive.
+ */
+#include <linux/slab.h>
+#include <linux/jhash.h>
+#include <net/ipv6.h>
+#include <net/genetlink.h>
+
+#include "conn.h"
+#include "proto.h"
+
+struct vlb_conn_tab {
+	struct rhashtable ht;
+	struct vlb_net *vn;
+	struct delayed_work gc_work;
+	struct rhashtable_iter gc_iter;	/* where the GC walk stopped */
+	bool gc_walking;		/* gc_iter is entered */
+};
+
+#define VLB_GC_INTERVAL		(HZ / 4)
+#define VLB_GC_MIN_BUDGET	1024U	/* entries looked at per run */
+#define VLB_GC_MAX_BUDGET	(1U << 17)
+
+static struct kmem_cache *vlb_conn_cachep;
+
+static inline bool vlb_addr_equal(u8 af, const union nf_inet_addr *a,
+				  const union nf_inet_addr *b)
+{
+	if (af == AF_INET6)
+		return ipv6_addr_equal(&a->in6, &b->in6);
+	return a->ip == b->ip;
+}
+
+static inline u32 vlb_conn_hash(u8 af, u8 protocol,
+				const union nf_inet_addr *caddr, __be16 cport,
+				u32 seed)
+{
+	u32 v = ((u32)(__force u16)cport << 16) | ((u32)protocol << 8) | af;
+
+	if (af == AF_INET6)
+		return jhash2((__force const u32 *)caddr->all, 4, seed ^ v);
+	return jhash_2words((__force u32)caddr->ip, v, seed);
+}
+
+static u32 vlb_conn_key_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct vlb_conn_key *k = data;
+
+	return vlb_conn_hash(k->af, k->protocol, k->caddr, k->cport, seed);
+}
+
+static u32 vlb_conn_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct vlb_conn *cp = data;
+
+	return vlb_conn_hash(cp->af, cp->protocol, &cp->caddr, cp->cport, seed);
+}
+
+static int vlb_conn_obj_cmpfn(struct rhashtable_compare_arg *arg,
+			      const void *obj)
+{
+	const struct vlb_conn_key *k = arg->key;
+	const struct vlb_conn *cp = obj;
+
+	if (cp->cport != k->cport || cp->protocol != k->protocol ||
+	    cp->af != k->af)
+		return 1;
+	if (k->dir == VLB_DIR_IN) {
+		if (cp->vport != k->port ||
+		    !vlb_addr_equal(cp->af, &cp->vaddr, k->addr))
+			return 1;
+	} else {
+		if (cp->dport != k->port ||
+		    !vlb_addr_equal(cp->af, &cp->daddr, k->addr))
+			return 1;
+	}
+	return !vlb_addr_equal(cp->af, &cp->caddr, k->caddr);
+}
+
+static const struct rhashtable_params vlb_conn_params = {
+	.head_offset		= offsetof(struct vlb_conn, node),
+	.key_len		= sizeof(struct vlb_conn_key),
+	.min_size		= 256,
+	.automatic_shrinking	= true,
+	.hashfn			= vlb_conn_key_hashfn,
+	.obj_hashfn		= vlb_conn_obj_hashfn,
+	.obj_cmpfn		= vlb_conn_obj_cmpfn,
+};
+
+struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
+				 const struct vlb_conn_key *key)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+
+	return rhashtable_lookup(&ct->ht, key, vlb_conn_params);
+}
+
+struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
+			      const struct vlb_conn_key *key,
+			      const union nf_inet_addr *daddr, __be16 dport,
+			      struct vlb_dest *dest, u8 state,
+			      unsigned long timeout, bool *created)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+	struct vlb_conn *cp, *old;
+	bool active;
+
+	*created = false;
+	cp = kmem_cache_alloc(vlb_conn_cachep, GFP_ATOMIC | __GFP_NOWARN);
+	if (!cp)
+		return ERR_PTR(-ENOMEM);
+	/* The scheduler saw dest under RCU: it may be on its way out. */
+	if (!vlb_dest_tryhold(dest)) {
+		kmem_cache_free(vlb_conn_cachep, cp);
+		return ERR_PTR(-ENOENT);
+	}
+
+	memset(&cp->caddr, 0, sizeof(cp->caddr));
+	memset(&cp->vaddr, 0, sizeof(cp->vaddr));
+	memset(&cp->daddr, 0, sizeof(cp->daddr));
+	if (key->af == AF_INET6) {
+		cp->caddr = *key->caddr;
+		cp->vaddr = *key->addr;
+	} else {
+		cp->caddr.ip = key->caddr->ip;
+		cp->vaddr.ip = key->addr->ip;
+	}
+	if (dest->af == AF_INET6)
+		cp->daddr = *daddr;
+	else
+		cp->daddr.ip = daddr->ip;
+	cp->cport = key->cport;
+	cp->vport = key->port;
+	cp->dport = dport;
+	cp->af = key->af;
+	cp->protocol = key->protocol;
+	cp->sf = state | ((u32)dest->fwd << VLB_CONN_SF_FWD_SHIFT);
+	cp->expires = vlb_tick_now() + vlb_jiffies_to_ticks(timeout);
+	cp->dest = dest;
+
+	/*
+	 * Account before publishing: once in the table the connection can be
+	 * unlinked (and unbound) by the GC or a service flush at any time.
+	 */
+	active = vlb_proto_state_active(cp->protocol, state);
+	vlb_dest_conn_bind(dest, active);
+	old = rhashtable_lookup_get_insert_key(&ct->ht, key, &cp->node,
+					       vlb_conn_params);
+	if (likely(!old)) {
+		*created = true;
+		return cp;
+	}
+
+	/* Lost a race with another CPU for the same flow, or no memory. */
+	vlb_dest_conn_unbind(dest, active);
+	vlb_dest_put(dest);
+	kmem_cache_free(vlb_conn_cachep, cp);
+	return old;
+}
+
+void vlb_conn_set_state(struct vlb_conn *cp, u8 state, u32 set_bits)
+{
+	u32 old = READ_ONCE(cp->sf), new;
+	bool was, now;
+
+	do {
+		if (old & VLB_CONN_SF_DEAD)
+			return;
+		new = (old & ~VLB_CONN_SF_STATE) | set_bits | state;
+	} while (!try_cmpxchg(&cp->sf, &old, new));
+
+	was = vlb_proto_state_active(cp->protocol, old & VLB_CONN_SF_STATE);
+	now = vlb_proto_state_active(cp->protocol, state);
+	if (was != now)
+		vlb_dest_conn_switch(cp->dest, now);
+}
+
+static void vlb_conn_free_rcu(struct rcu_head *head)
+{
+	struct vlb_conn *cp = container_of(head, struct vlb_conn, rcu);
+
+	vlb_dest_put(cp->dest);
+	kmem_cache_free(vlb_conn_cachep, cp);
+}
+
+/* Mark dead and undo the destination accounting, exactly once. */
+static void vlb_conn_kill(struct vlb_conn *cp)
+{
+	u32 old = READ_ONCE(cp->sf);
+
+	while (!try_cmpxchg(&cp->sf, &old, old | VLB_CONN_SF_DEAD))
+		;
+	vlb_dest_conn_unbind(cp->dest,
+			     vlb_proto_state_active(cp->protocol,
+						    old & VLB_CONN_SF_STATE));
+}
+
+/*
+ * Remove a connection from the table. Whoever removes it (GC, flush, a
+ * reused tuple) does the accounting and frees it; the others find it gone.
+ */
+static bool vlb_conn_unlink(struct vlb_conn_tab *ct, struct vlb_conn *cp)
+{
+	if (rhashtable_remove_fast(&ct->ht, &cp->node, vlb_conn_params))
+		return false;
+	vlb_conn_kill(cp);
+	call_rcu(&cp->rcu, vlb_conn_free_rcu);
+	return true;
+}
+
+void vlb_conn_expire_now(struct vlb_net *vn, struct vlb_conn *cp)
+{
+	vlb_conn_unlink(vn->conn_tab, cp);
+}
+
+static inline bool vlb_conn_expired(const struct vlb_conn *cp, u32 now)
+{
+	return (s32)(now - READ_ONCE(cp->expires)) >= 0;
+}
+
+static void vlb_conn_gc(struct work_struct *work)
+{
+	struct vlb_conn_tab *ct = container_of(to_delayed_work(work),
+					       struct vlb_conn_tab, gc_work);
+	unsigned int budget, n = 0;
+	bool pass_done = false;
+	struct vlb_conn *cp;
+	u32 now;
+
+	/* A full pass takes about 16 runs (4 s) until the budget caps it. */
+	budget = clamp_t(unsigned int, atomic_read(&ct->ht.nelems) / 16,
+			 VLB_GC_MIN_BUDGET, VLB_GC_MAX_BUDGET);
+
+	if (!ct->gc_walking) {
+		rhashtable_walk_enter(&ct->ht, &ct->gc_iter);
+		ct->gc_walking = true;
+	}
+	now = vlb_tick_now();
+	rhashtable_walk_start(&ct->gc_iter);
+	while (n++ < budget) {
+		cp = rhashtable_walk_next(&ct->gc_iter);
+		if (IS_ERR(cp)) {
+			if (PTR_ERR(cp) == -EAGAIN)
+				continue;	/* resized: walk restarts */
+			break;
+		}
+		if (!cp) {
+			pass_done = true;
+			break;
+		}
+		if (vlb_conn_expired(cp, now))
+			vlb_conn_unlink(ct, cp);
+		if (!(n & 255) && need_resched()) {
+			rhashtable_walk_stop(&ct->gc_iter);
+			cond_resched();
+			rhashtable_walk_start(&ct->gc_iter);
+		}
+	}
+	rhashtable_walk_stop(&ct->gc_iter);
+	if (pass_done) {
+		rhashtable_walk_exit(&ct->gc_iter);
+		ct->gc_walking = false;
+	}
+	queue_delayed_work(system_power_efficient_wq, &ct->gc_work,
+			   VLB_GC_INTERVAL);
+}
+
+int vlb_conn_net_init(struct vlb_net *vn)
+{
+	struct vlb_conn_tab *ct;
+	int err;
+
+	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	if (!ct)
+		return -ENOMEM;
+	err = rhashtable_init(&ct->ht, &vlb_conn_params);
+	if (err) {
+		kfree(ct);
+		return err;
+	}
+	ct->vn = vn;
+	INIT_DELAYED_WORK(&ct->gc_work, vlb_conn_gc);
+	vn->conn_tab = ct;
+	queue_delayed_work(system_power_efficient_wq, &ct->gc_work,
+			   VLB_GC_INTERVAL);
+	return 0;
+}
+
+/* Only when nothing else can see the connection any more. */
+static void vlb_conn_free_now(void *ptr, void *arg)
+{
+	struct vlb_conn *cp = ptr;
+
+	vlb_conn_kill(cp);
+	vlb_dest_put(cp->dest);
+	kmem_cache_free(vlb_conn_cachep, cp);
+}
+
+void vlb_conn_net_exit(struct vlb_net *vn)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+
+	if (!ct)
+		return;
+	/* No packet can reach the table after this (it waits for readers). */
+	vlb_hooks_net_disable(vn);
+	cancel_delayed_work_sync(&ct->gc_work);
+	if (ct->gc_walking)
+		rhashtable_walk_exit(&ct->gc_iter);
+	rhashtable_free_and_destroy(&ct->ht, vlb_conn_free_now, NULL);
+	/*
+	 * Connections unlinked earlier still hold their destination in a
+	 * pending RCU callback: let them drop it while the namespace's
+	 * services still exist.
+	 */
+	rcu_barrier();
+	vn->conn_tab = NULL;
+	kfree(ct);
+}
+
+void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+	struct rhashtable_iter iter;
+	struct vlb_conn *cp;
+	unsigned int n = 0;
+
+	if (!ct)
+		return;
+	rhashtable_walk_enter(&ct->ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((cp = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(cp)) {
+			if (PTR_ERR(cp) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (cp->dest->svc == svc)
+			vlb_conn_unlink(ct, cp);
+		if (!(++n & 1023)) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+unsigned int vlb_conn_tab_size(struct vlb_net *vn)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+	unsigned int size;
+
+	if (!ct)
+		return 0;
+	rcu_read_lock();
+	size = rht_dereference_rcu(ct->ht.tbl, &ct->ht)->size;
+	rcu_read_unlock();
+	return size;
+}
+
+static int vlb_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct vlb_conn *cp)
+{
+	const struct vlb_dest *d = cp->dest;
+	const struct vlb_service *svc = d->svc;
+	u32 sf = READ_ONCE(cp->sf);
+	u8 state = sf & VLB_CONN_SF_STATE;
+	int alen = cp->af == AF_INET6 ? 16 : 4;
+	int dlen = d->af == AF_INET6 ? 16 : 4;
+	s32 left = (s32)(READ_ONCE(cp->expires) - vlb_tick_now());
+	u32 flags, expires;
+	struct nlattr *nest;
+	void *hdr;
+
+	expires = left > 0 ? jiffies_to_msecs((unsigned long)left <<
+					      VLB_TICK_SHIFT) : 0;
+	flags = (sf & VLB_CONN_SF_FWD_MASK) >> VLB_CONN_SF_FWD_SHIFT;
+	if (!vlb_proto_state_active(cp->protocol, state))
+		flags |= VLB_CONN_F_INACTIVE;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &vlb_genl_family, NLM_F_MULTI, VLB_CMD_GET_CONN);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, VLB_A_CONN);
+	if (!nest ||
+	    nla_put_u16(skb, VLB_CONN_A_AF, cp->af) ||
+	    nla_put_u16(skb, VLB_CONN_A_PROTOCOL, cp->protocol) ||
+	    nla_put(skb, VLB_CONN_A_CADDR, alen, &cp->caddr) ||
+	    nla_put_be16(skb, VLB_CONN_A_CPORT, cp->cport) ||
+	    nla_put(skb, VLB_CONN_A_VADDR, alen, &cp->vaddr) ||
+	    nla_put_be16(skb, VLB_CONN_A_VPORT, cp->vport) ||
+	    nla_put(skb, VLB_CONN_A_DADDR, dlen, &cp->daddr) ||
+	    nla_put_be16(skb, VLB_CONN_A_DPORT, cp->dport) ||
+	    nla_put_u16(skb, VLB_CONN_A_DEST_AF, d->af) ||
+	    (svc->fwmark && nla_put_u32(skb, VLB_CONN_A_FWMARK, svc->fwmark)) ||
+	    nla_put_u8(skb, VLB_CONN_A_STATE, state) ||
+	    nla_put_u32(skb, VLB_CONN_A_EXPIRES, expires) ||
+	    nla_put_u32(skb, VLB_CONN_A_FLAGS, flags)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Walk the buckets in order; cb->args[0] is the next bucket and
+ * cb->args[1] how many entries of it were already sent, so each call
+ * resumes where the last stopped and a full dump costs one pass. A resize
+ * between two calls (or under way) moves entries between buckets: the
+ * dump still ends, but may miss or repeat some, and says so with
+ * NLM_F_DUMP_INTR.
+ */
+int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
+		  struct netlink_callback *cb)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+	unsigned int slot = cb->args[0], skip = cb->args[1], idx;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	struct vlb_conn *cp;
+
+	if (!ct)
+		return 0;
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ct->ht.tbl, &ct->ht);
+	/* Table sizes are powers of two >= 256: bit 0 flags a resize. */
+	cb->seq = tbl->size;
+	if (rcu_access_pointer(tbl->future_tbl))
+		cb->seq |= 1;
+	for (; slot < tbl->size; slot++) {
+		idx = 0;
+		rht_for_each_entry_rcu(cp, pos, tbl, slot, node) {
+			if (idx++ < skip)
+				continue;
+			if (vlb_conn_fill(skb, cb, cp)) {
+				skip = idx - 1;
+				goto out;
+			}
+		}
+		skip = 0;
+	}
+out:
+	rcu_read_unlock();
+	cb->args[0] = slot;
+	cb->args[1] = skip;
+	return skb->len;
+}
+
+int vlb_conn_module_init(void)
+{
+	/* The memory budget; see the comment above struct vlb_conn. */
+	BUILD_BUG_ON(sizeof(struct vlb_conn) > VLB_CONN_SIZE_MAX);
+	BUILD_BUG_ON(__VLB_FWD_MAX > (VLB_CONN_SF_FWD_MASK >>
+				      VLB_CONN_SF_FWD_SHIFT));
+
+	/* No SLAB_HWCACHE_ALIGN: it would round 96 bytes up to 128. */
+	vlb_conn_cachep = kmem_cache_create("vlb_conn", sizeof(struct vlb_conn),
+					    0, 0, NULL);
+	return vlb_conn_cachep ? 0 : -ENOMEM;
+}
+
+void vlb_conn_module_exit(void)
+{
+	/* Wait for the last vlb_conn_free_rcu() before the cache goes. */
+	rcu_barrier();
+	kmem_cache_destroy(vlb_conn_cachep);
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP and UDP for the packet path. UDP has no state: a connection lives
+ * while packets flow and for vn->timeout_udp after the last one. TCP
+ * follows the segments of both directions through a small state machine
+ * whose only purposes are the idle timeout (a connection that saw a FIN or
+ * RST should not linger for the ESTABLISHED timeout) and the active /
+ * inactive counts the least-connection schedulers read. States are named
+ * as IPVS names them, from the real server's point of view: a FIN from the
+ * server leads to FIN_WAIT, a FIN from the client to CLOSE_WAIT. It does
+ * not validate sequence numbers; a forged RST only shortens a timeout.
+ */
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+
+#include "proto.h"
+#include "conn.h"
+
+bool vlb_proto_parse(const struct sk_buff *skb, struct vlb_pkt *p)
+{
+	switch (p->protocol) {
+	case IPPROTO_TCP: {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, p->thoff, sizeof(_th), &_th);
+		if (!th)
+			return false;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->tcp_flags = (th->syn ? VLB_TCPF_SYN : 0) |
+			       (th->ack ? VLB_TCPF_ACK : 0) |
+			       (th->fin ? VLB_TCPF_FIN : 0) |
+			       (th->rst ? VLB_TCPF_RST : 0);
+		return true;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr _uh;
+		const struct udphdr *uh;
+
+		uh = skb_header_pointer(skb, p->thoff, sizeof(_uh), &_uh);
+		if (!uh)
+			return false;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		p->tcp_flags = 0;
+		return true;
+	}
+	}
+	return false;
+}
+
+u8 vlb_proto_initial_state(const struct vlb_pkt *p)
+{
+	/* The director has seen the client's SYN: IPVS calls it SYN_RECV. */
+	return p->protocol == IPPROTO_TCP ? VLB_TCP_S_SYN_RECV : VLB_CONN_S_UDP;
+}
+
+static u8 vlb_tcp_next_state(u32 sf, u8 flags, int dir, u32 *bits)
+{
+	u8 state = sf & VLB_CONN_SF_STATE;
+	u32 fins;
+
+	if (flags & VLB_TCPF_RST)
+		return VLB_TCP_S_CLOSE;
+
+	if (flags & VLB_TCPF_SYN) {
+		/* A client SYN restarts a handshake, except on a live flow. */
+		if (dir == VLB_DIR_IN && !(flags & VLB_TCPF_ACK) &&
+		    state != VLB_TCP_S_ESTABLISHED)
+			return VLB_TCP_S_SYN_RECV;
+		return state;
+	}
+
+	if (flags & VLB_TCPF_FIN) {
+		if (state == VLB_TCP_S_CLOSE || state == VLB_TCP_S_TIME_WAIT)
+			return state;
+		*bits = dir == VLB_DIR_IN ? VLB_CONN_SF_FIN_IN :
+					    VLB_CONN_SF_FIN_OUT;
+		fins = (sf | *bits) & (VLB_CONN_SF_FIN_IN | VLB_CONN_SF_FIN_OUT);
+		if (fins == (VLB_CONN_SF_FIN_IN | VLB_CONN_SF_FIN_OUT))
+			return VLB_TCP_S_LAST_ACK;
+		return dir == VLB_DIR_OUT ? VLB_TCP_S_FIN_WAIT :
+					    VLB_TCP_S_CLOSE_WAIT;
+	}
+
+	/* A plain ACK, with or without data. */
+	switch (state) {
+	case VLB_TCP_S_NONE:
+	case VLB_TCP_S_SYN_SENT:
+	case VLB_TCP_S_SYN_RECV:
+	case VLB_TCP_S_SYNACK:
+		return VLB_TCP_S_ESTABLISHED;
+	case VLB_TCP_S_LAST_ACK:
+		/* Both sides sent FIN and the second one is acknowledged. */
+		return VLB_TCP_S_TIME_WAIT;
+	}
+	return state;
+}
+
+void vlb_proto_state_update(struct vlb_conn *cp, const struct vlb_pkt *p,
+			    int dir)
+{
+	u32 sf, bits = 0;
+	u8 state;
+
+	if (p->protocol != IPPROTO_TCP)
+		return;
+	sf = READ_ONCE(cp->sf);
+	state = vlb_tcp_next_state(sf, p->tcp_flags, dir, &bits);
+	if (state != (sf & VLB_CONN_SF_STATE) || (bits & ~sf))
+		vlb_conn_set_state(cp, state, bits);
+}
+
+bool vlb_proto_state_active(u8 protocol, u8 state)
+{
+	if (protocol != IPPROTO_TCP)
+		return false;	/* UDP is always inactive, as in IPVS */
+	switch (state) {
+	case VLB_TCP_S_ESTABLISHED:
+	case VLB_TCP_S_SYN_SENT:
+	case VLB_TCP_S_SYN_RECV:
+	case VLB_TCP_S_SYNACK:
+		return true;
+	}
+	return false;
+}
+
+bool vlb_proto_state_reusable(u8 protocol, u8 state)
+{
+	return protocol == IPPROTO_TCP &&
+	       (state == VLB_TCP_S_TIME_WAIT || state == VLB_TCP_S_CLOSE);
+}
+
+/* IPVS's defaults for the states whose timeout cannot be set, in seconds. */
+static const u16 vlb_tcp_timeouts[__VLB_TCP_S_MAX] = {
+	[VLB_TCP_S_NONE]	= 2,
+	[VLB_TCP_S_SYN_SENT]	= 120,
+	[VLB_TCP_S_SYN_RECV]	= 60,
+	[VLB_TCP_S_TIME_WAIT]	= 120,
+	[VLB_TCP_S_CLOSE]	= 10,
+	[VLB_TCP_S_CLOSE_WAIT]	= 60,
+	[VLB_TCP_S_LAST_ACK]	= 30,
+	[VLB_TCP_S_LISTEN]	= 120,
+	[VLB_TCP_S_SYNACK]	= 120,
+};
+
+unsigned long vlb_proto_timeout(const struct vlb_net *vn, u8 protocol,
+				u8 state)
+{
+	if (protocol != IPPROTO_TCP)
+		return READ_ONCE(vn->timeout_udp);
+	switch (state) {
+	case VLB_TCP_S_ESTABLISHED:
+		return READ_ONCE(vn->timeout_tcp);
+	case VLB_TCP_S_FIN_WAIT:
+		return READ_ONCE(vn->timeout_tcp_fin);
+	}
+	if (state >= __VLB_TCP_S_MAX)
+		state = VLB_TCP_S_NONE;
+	return vlb_tcp_timeouts[state] * HZ;
+}
+
+unsigned int vlb_proto_nat_len(u8 protocol)
+{
+	/* Up to and including the checksum field. */
+	return protocol == IPPROTO_TCP ?
+	       offsetofend(struct tcphdr, check) :
+	       sizeof(struct udphdr);
+}
+
+void vlb_proto_nat_v4(struct sk_buff *skb, const struct vlb_pkt *p,
+		      bool src, __be32 old_addr, __be32 new_addr,
+		      __be16 port)
+{
+	__sum16 *check;
+	__be16 *pp;
+
+	if (p->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)(skb->data + p->thoff);
+
+		pp = src ? &th->source : &th->dest;
+		check = &th->check;
+	} else {
+		struct udphdr *uh = (struct udphdr *)(skb->data + p->thoff);
+
+		pp = src ? &uh->source : &uh->dest;
+		/* A zero UDP checksum means none; keep it that way. */
+		if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
+			*pp = port;
+			return;
+		}
+		check = &uh->check;
+	}
+
+	/*
+	 * These helpers also handle CHECKSUM_PARTIAL (only the pseudo-header
+	 * part is in the field then) and keep skb->csum right for
+	 * CHECKSUM_COMPLETE.
+	 */
+	inet_proto_csum_replace4(check, skb, old_addr, new_addr, true);
+	inet_proto_csum_replace2(check, skb, *pp, port, false);
+	*pp = port;
+	if (p->protocol == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+}
