@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter hooks: where packets enter vlb. IPVS schedules at LOCAL_IN,
- * which forces the virtual address to be local to the director; vlb instead
- * hooks PRE_ROUTING after defragmentation and the raw table but before
- * conntrack, so a packet to a virtual service is rewritten before the
- * kernel routes it, and a NAT reply is rewritten back at the same place.
- * Each packet costs one connection lookup (two for traffic that belongs to
- * no connection: as client->service, then as server->client), and a new
- * flow additionally a service lookup, a scheduler call and one allocation.
- * Packets vlb handles are marked untracked, so that conntrack, loaded or
- * not, never keeps state that contradicts the balancing; nothing here
- * links against nf_conntrack. LOCAL_OUT catches connections the director
- * itself opens to a virtual service.
+ * The netfilter hooks, IPv4 and IPv6: where packets enter vlb. IPVS
+ * schedules at LOCAL_IN, which forces the virtual address to be local to
+ * the director; vlb instead hooks PRE_ROUTING after defragmentation and the
+ * raw table but before conntrack, so a packet to a virtual service is
+ * rewritten before the kernel routes it, and a NAT reply is rewritten back
+ * at the same place. Each packet costs one connection lookup (two for
+ * traffic that belongs to no connection: as client->service, then as
+ * server->client), and a new flow additionally a service lookup, a
+ * scheduler call and one allocation. Packets vlb handles are marked
+ * untracked, so that conntrack, loaded or not, never keeps state that
+ * contradicts the balancing; nothing here links against nf_conntrack.
+ * LOCAL_OUT catches connections the director itself opens to a virtual
+ * service.
  */
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "conn.h"
@@ -24,6 +28,7 @@
 
 /* After defrag (-400) and the raw table (-300), before conntrack (-200). */
 #define VLB_HOOK_PRIORITY	(NF_IP_PRI_RAW + 10)
+#define VLB_HOOK_PRIORITY6	(NF_IP6_PRI_RAW + 10)
 
 static void vlb_untrack(struct sk_buff *skb)
 {
@@ -50,20 +55,23 @@ static void vlb_count(struct vlb_net *vn, const struct vlb_conn *cp,
 	}
 }
 
-static bool vlb_fwd_supported(u8 fwd, u8 af)
+static bool vlb_fwd_supported(u8 fwd)
 {
-	return fwd == VLB_FWD_MASQ && af == AF_INET;
+	return fwd == VLB_FWD_MASQ;
 }
 
 static int vlb_xmit(struct sk_buff *skb, const struct vlb_conn *cp,
 		    const struct vlb_pkt *p, int dir,
 		    const struct nf_hook_state *state)
 {
-	if (!vlb_fwd_supported(vlb_conn_fwd(cp), p->af))
+	if (!vlb_fwd_supported(vlb_conn_fwd(cp)))
 		return -EOPNOTSUPP;
-	if (dir == VLB_DIR_IN)
-		return vlb_xmit_nat_in_v4(skb, cp, p, state);
-	return vlb_xmit_nat_out_v4(skb, cp, p, state);
+	if (p->af == AF_INET6)
+		return dir == VLB_DIR_IN ?
+		       vlb_xmit_nat_in_v6(skb, cp, p, state) :
+		       vlb_xmit_nat_out_v6(skb, cp, p, state);
+	return dir == VLB_DIR_IN ? vlb_xmit_nat_in_v4(skb, cp, p, state) :
+				   vlb_xmit_nat_out_v4(skb, cp, p, state);
 }
 
 /* A packet of a known connection, in either direction. */
@@ -110,14 +118,16 @@ static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 	dest = vlb_schedule(svc, skb, &p->saddr, p->sport);
 	if (!dest) {
 		/* As IPVS: refuse, so that TCP clients fail fast. */
-		if (p->af == AF_INET)
+		if (p->af == AF_INET6)
+			vlb_xmit_reject_v6(skb, state);
+		else
 			vlb_xmit_reject_v4(skb, state);
 		return NF_DROP;
 	}
 	fwd = READ_ONCE(dest->fwd);
-	if (!vlb_fwd_supported(fwd, p->af)) {
-		net_warn_ratelimited("forwarding method %u for family %u is not implemented yet, dropping\n",
-				     fwd, p->af);
+	if (!vlb_fwd_supported(fwd) || dest->af != p->af) {
+		net_warn_ratelimited("forwarding method %u (family %u to %u) is not implemented yet, dropping\n",
+				     fwd, p->af, dest->af);
 		return NF_DROP;
 	}
 
@@ -207,6 +217,33 @@ static unsigned int vlb_hook_v4(void *priv, struct sk_buff *skb,
 	return vlb_packet(vlb_net(state->net), skb, &p, state);
 }
 
+static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	unsigned int thoff = 0;
+	int frag_flags = 0;
+	struct vlb_pkt p;
+	int protocol;
+
+	/* The transport header, past any extension headers. */
+	protocol = ipv6_find_hdr(skb, &thoff, -1, NULL, &frag_flags);
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return NF_ACCEPT;
+	/* As for IPv4: no fragments until vlb reassembles them. */
+	if (frag_flags & IP6_FH_F_FRAG)
+		return NF_ACCEPT;
+
+	p.af = AF_INET6;
+	p.protocol = protocol;
+	p.saddr.in6 = ip6h->saddr;
+	p.daddr.in6 = ip6h->daddr;
+	p.thoff = thoff;
+	if (!vlb_proto_parse(skb, &p))
+		return NF_ACCEPT;
+	return vlb_packet(vlb_net(state->net), skb, &p, state);
+}
+
 static const struct nf_hook_ops vlb_hook_ops[] = {
 	{
 		.hook		= vlb_hook_v4,
@@ -219,6 +256,18 @@ static const struct nf_hook_ops vlb_hook_ops[] = {
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= VLB_HOOK_PRIORITY,
+	},
+	{
+		.hook		= vlb_hook_v6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= VLB_HOOK_PRIORITY6,
+	},
+	{
+		.hook		= vlb_hook_v6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= VLB_HOOK_PRIORITY6,
 	},
 };
 

@@ -85,7 +85,7 @@ static const struct nla_policy vlb_policy[VLB_A_MAX + 1] = {
 /* Fail with -EINVAL because attribute @type of @nest is missing. */
 #define MISSING(extack, nest, type, msg) ({			\
 	NL_SET_ERR_ATTR_MISS(extack, nest, type);		\
-	NL_SET_ERR_MSG_MOD(extack, msg);			\
+	NL_SET_ERR_MSG(extack, msg);			\
 	-EINVAL;						\
 })
 
@@ -478,7 +478,7 @@ static int cmd_new_service(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = vlb_svc_add(vn, &conf, &svc);
 	if (err) {
-		NL_SET_ERR_MSG_MOD(info->extack, "cannot add the service");
+		NL_SET_ERR_MSG(info->extack, "cannot add the service");
 		goto out;
 	}
 	vlb_genl_notify_service(vn, VLB_CMD_NEW_SERVICE, svc);
@@ -509,7 +509,7 @@ static int cmd_set_service(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	err = vlb_svc_edit(svc, &conf);
 	if (err) {
-		NL_SET_ERR_MSG_MOD(info->extack, "cannot change the scheduler");
+		NL_SET_ERR_MSG(info->extack, "cannot change the scheduler");
 		goto out;
 	}
 	vlb_genl_notify_service(vn, VLB_CMD_SET_SERVICE, svc);
@@ -823,7 +823,7 @@ static int cmd_new_dest(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	err = vlb_dest_add(svc, &conf, &d);
 	if (err) {
-		NL_SET_ERR_MSG_MOD(info->extack, "cannot add the destination");
+		NL_SET_ERR_MSG(info->extack, "cannot add the destination");
 		goto out;
 	}
 	vlb_genl_notify_dest(vn, VLB_CMD_NEW_DEST, svc, d);
@@ -894,44 +894,39 @@ out:
 }
 
 /*
- * The service is looked up once, at the start; the dump then keeps its id
- * in cb->args[0] and the next destination id in cb->args[1].
+ * cb->args[0] holds the service's id and cb->args[1] the next destination
+ * id. The service is looked up in the first call rather than in a ->start
+ * callback: before 6.7 ->start has no extended ACK to explain a failure.
  */
-static int dump_dests_start(struct netlink_callback *cb)
-{
-	struct vlb_net *vn = vlb_net(sock_net(cb->skb->sk));
-	struct nlattr *nest = vlb_genl_dump_attrs(cb)[VLB_A_SERVICE];
-	struct nlattr *sa[VLB_SVC_A_MAX + 1];
-	struct vlb_service *svc;
-	int err;
-
-	err = parse_svc_nest(nest, sa, cb->extack);
-	if (err)
-		return err;
-	mutex_lock(&vn->lock);
-	svc = find_svc(vn, nest, sa, cb->extack, &err);
-	if (svc) {
-		cb->args[0] = svc->id;
-		cb->args[1] = 0;
-	}
-	mutex_unlock(&vn->lock);
-	return err;
-}
-
 static int dump_dests(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vlb_net *vn = vlb_net(sock_net(skb->sk));
+	struct nlattr *sa[VLB_SVC_A_MAX + 1];
 	unsigned long id = cb->args[1];
 	struct vlb_service *svc;
+	struct nlattr *nest;
 	struct vlb_dest *d;
 	void *hdr;
+	int err;
 
 	mutex_lock(&vn->lock);
 	cb->seq = vn->gen;
-	/* Service ids are allocated cyclically: a deleted one is not reused. */
-	svc = vlb_svc_by_id(vn, cb->args[0]);
-	if (!svc)
-		goto out;
+	if (!cb->args[2]) {
+		nest = vlb_genl_dump_attrs(cb)[VLB_A_SERVICE];
+		err = parse_svc_nest(nest, sa, cb->extack);
+		if (err)
+			goto err_unlock;
+		svc = find_svc(vn, nest, sa, cb->extack, &err);
+		if (!svc)
+			goto err_unlock;
+		cb->args[0] = svc->id;
+		cb->args[2] = 1;
+	} else {
+		/* Ids are allocated cyclically: a deleted one is not reused. */
+		svc = vlb_svc_by_id(vn, cb->args[0]);
+		if (!svc)
+			goto out;
+	}
 	while ((d = vlb_dest_next(svc, &id))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &vlb_genl_family,
@@ -950,6 +945,9 @@ static int dump_dests(struct sk_buff *skb, struct netlink_callback *cb)
 out:
 	mutex_unlock(&vn->lock);
 	return skb->len;
+err_unlock:
+	mutex_unlock(&vn->lock);
+	return err;
 }
 
 /* ---- namespace-wide commands ---- */
@@ -1105,7 +1103,6 @@ static const struct genl_ops vlb_genl_ops[] = {
 		.flags	= GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd	= VLB_CMD_GET_DEST,
-		.start	= dump_dests_start,
 		.dumpit	= dump_dests,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	}, {

@@ -170,9 +170,9 @@ unsigned int vlb_proto_nat_len(u8 protocol)
 	       sizeof(struct udphdr);
 }
 
-void vlb_proto_nat_v4(struct sk_buff *skb, const struct vlb_pkt *p,
-		      bool src, __be32 old_addr, __be32 new_addr,
-		      __be16 port)
+void vlb_proto_nat(struct sk_buff *skb, const struct vlb_pkt *p, bool src,
+		   const union nf_inet_addr *old_addr,
+		   const union nf_inet_addr *new_addr, __be16 port)
 {
 	__sum16 *check;
 	__be16 *pp;
@@ -186,8 +186,9 @@ void vlb_proto_nat_v4(struct sk_buff *skb, const struct vlb_pkt *p,
 		struct udphdr *uh = (struct udphdr *)(skb->data + p->thoff);
 
 		pp = src ? &uh->source : &uh->dest;
-		/* A zero UDP checksum means none; keep it that way. */
-		if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
+		/* A zero UDP checksum over IPv4 means none; keep it so. */
+		if (p->af == AF_INET && !uh->check &&
+		    skb->ip_summed != CHECKSUM_PARTIAL) {
 			*pp = port;
 			return;
 		}
@@ -199,7 +200,12 @@ void vlb_proto_nat_v4(struct sk_buff *skb, const struct vlb_pkt *p,
 	 * part is in the field then) and keep skb->csum right for
 	 * CHECKSUM_COMPLETE.
 	 */
-	inet_proto_csum_replace4(check, skb, old_addr, new_addr, true);
+	if (p->af == AF_INET6)
+		inet_proto_csum_replace16(check, skb, old_addr->in6.s6_addr32,
+					  new_addr->in6.s6_addr32, true);
+	else
+		inet_proto_csum_replace4(check, skb, old_addr->ip,
+					 new_addr->ip, true);
 	inet_proto_csum_replace2(check, skb, *pp, port, false);
 	*pp = port;
 	if (p->protocol == IPPROTO_UDP && !*check)

@@ -65,11 +65,12 @@ unsigned int vlb_proto_nat_len(u8 protocol);
 
 /*
  * Rewrite the source (src true) or destination port of the L4 header at
- * p->thoff to port, and fix its checksum for that and for the IPv4
- * address change from old_addr to new_addr. The header must be writable.
+ * p->thoff to port, and fix its checksum for that and for the change of
+ * the address (of family p->af) from old_addr to new_addr. The header must
+ * be writable.
  */
-void vlb_proto_nat_v4(struct sk_buff *skb, const struct vlb_pkt *p,
-		      bool src, __be32 old_addr, __be32 new_addr,
-		      __be16 port);
+void vlb_proto_nat(struct sk_buff *skb, const struct vlb_pkt *p, bool src,
+		   const union nf_inet_addr *old_addr,
+		   const union nf_inet_addr *new_addr, __be16 port);
 
 #endif /* _VLB_PROTO_H */

@@ -10,11 +10,14 @@
  */
 #include <linux/ip.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
 #include <net/dst_metadata.h>
 #include <net/icmp.h>
 #include <net/route.h>
+#include <net/ipv6.h>
 
 #include "conn.h"
 #include "proto.h"
@@ -24,16 +27,14 @@ int vlb_xmit_nat_in_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 		       const struct vlb_pkt *p,
 		       const struct nf_hook_state *state)
 {
-	__be32 old, new = cp->daddr.ip;
 	struct iphdr *iph;
 
 	if (skb_ensure_writable(skb, p->thoff + vlb_proto_nat_len(p->protocol)))
 		return -ENOMEM;
 	iph = ip_hdr(skb);
-	old = iph->daddr;
-	vlb_proto_nat_v4(skb, p, false, old, new, cp->dport);
-	csum_replace4(&iph->check, old, new);
-	iph->daddr = new;
+	vlb_proto_nat(skb, p, false, &p->daddr, &cp->daddr, cp->dport);
+	csum_replace4(&iph->check, iph->daddr, cp->daddr.ip);
+	iph->daddr = cp->daddr.ip;
 
 	if (state->hook == NF_INET_LOCAL_OUT)
 		return ip_route_me_harder(state->net, state->sk, skb,
@@ -48,14 +49,12 @@ int vlb_xmit_nat_out_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 			const struct vlb_pkt *p,
 			const struct nf_hook_state *state)
 {
-	__be32 old, new = cp->vaddr.ip;
 	struct iphdr *iph;
 	int err;
 
 	if (skb_ensure_writable(skb, p->thoff + vlb_proto_nat_len(p->protocol)))
 		return -ENOMEM;
 	iph = ip_hdr(skb);
-	old = iph->saddr;
 
 	/*
 	 * Route now, while the source is still the real server's: after the
@@ -64,15 +63,47 @@ int vlb_xmit_nat_out_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 	 * local source as a martian.
 	 */
 	if (state->hook == NF_INET_PRE_ROUTING && !skb_valid_dst(skb)) {
-		err = ip_route_input_noref(skb, iph->daddr, old, iph->tos,
-					   state->in);
+		err = ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					   iph->tos, state->in);
 		if (err)
 			return err;
 	}
 
-	vlb_proto_nat_v4(skb, p, true, old, new, cp->vport);
-	csum_replace4(&iph->check, old, new);
-	iph->saddr = new;
+	vlb_proto_nat(skb, p, true, &p->saddr, &cp->vaddr, cp->vport);
+	csum_replace4(&iph->check, iph->saddr, cp->vaddr.ip);
+	iph->saddr = cp->vaddr.ip;
+	return 0;
+}
+
+int vlb_xmit_nat_in_v6(struct sk_buff *skb, const struct vlb_conn *cp,
+		       const struct vlb_pkt *p,
+		       const struct nf_hook_state *state)
+{
+	if (skb_ensure_writable(skb, p->thoff + vlb_proto_nat_len(p->protocol)))
+		return -ENOMEM;
+	/* IPv6 has no header checksum: only L4's covers the address. */
+	vlb_proto_nat(skb, p, false, &p->daddr, &cp->daddr, cp->dport);
+	ipv6_hdr(skb)->daddr = cp->daddr.in6;
+
+	if (state->hook == NF_INET_LOCAL_OUT)
+		return ip6_route_me_harder(state->net, state->sk, skb);
+	if (skb_valid_dst(skb))
+		skb_dst_drop(skb);
+	return 0;
+}
+
+int vlb_xmit_nat_out_v6(struct sk_buff *skb, const struct vlb_conn *cp,
+			const struct vlb_pkt *p,
+			const struct nf_hook_state *state)
+{
+	if (skb_ensure_writable(skb, p->thoff + vlb_proto_nat_len(p->protocol)))
+		return -ENOMEM;
+	/*
+	 * IPv6 input does not judge the source address, so unlike IPv4 the
+	 * kernel may route the packet after the rewrite.
+	 */
+	vlb_proto_nat(skb, p, true, &p->saddr, &cp->vaddr, cp->vport);
+	ipv6_hdr(skb)->saddr = cp->vaddr.in6;
 	return 0;
 }
 
@@ -87,4 +118,20 @@ void vlb_xmit_reject_v4(struct sk_buff *skb,
 				 state->in))
 		return;
 	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+}
+
+void vlb_xmit_reject_v6(struct sk_buff *skb,
+			const struct nf_hook_state *state)
+{
+	const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
+
+	/* Give icmpv6_send() the input route it expects, as for IPv4. */
+	if (state->hook == NF_INET_PRE_ROUTING && !skb_valid_dst(skb)) {
+		if (!v6ops || !v6ops->route_input)
+			return;
+		v6ops->route_input(skb);
+		if (!skb_dst(skb) || skb_dst(skb)->error)
+			return;
+	}
+	icmpv6_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
 }

@@ -21,18 +21,27 @@ struct vlb_pkt;
 int vlb_xmit_nat_in_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 		       const struct vlb_pkt *p,
 		       const struct nf_hook_state *state);
+int vlb_xmit_nat_in_v6(struct sk_buff *skb, const struct vlb_conn *cp,
+		       const struct vlb_pkt *p,
+		       const struct nf_hook_state *state);
 
 /*
  * NAT, real server -> client: the source becomes the virtual address and
- * port. The route is looked up first, on the real server's source address,
- * so that reverse-path and martian checks judge the packet as it arrived.
+ * port. For IPv4 the route is looked up first, on the real server's source
+ * address, so that reverse-path and martian checks judge the packet as it
+ * arrived.
  */
 int vlb_xmit_nat_out_v4(struct sk_buff *skb, const struct vlb_conn *cp,
+			const struct vlb_pkt *p,
+			const struct nf_hook_state *state);
+int vlb_xmit_nat_out_v6(struct sk_buff *skb, const struct vlb_conn *cp,
 			const struct vlb_pkt *p,
 			const struct nf_hook_state *state);
 
 /* No destination: tell the client with an ICMP port unreachable. */
 void vlb_xmit_reject_v4(struct sk_buff *skb,
+			const struct nf_hook_state *state);
+void vlb_xmit_reject_v6(struct sk_buff *skb,
 			const struct nf_hook_state *state);
 
 #endif /* _VLB_XMIT_H */
