@@ -16,10 +16,15 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/route.h>
+#include <net/dst_metadata.h>
+#include <net/ip6_checksum.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "conn.h"
@@ -55,23 +60,51 @@ static void vlb_count(struct vlb_net *vn, const struct vlb_conn *cp,
 	}
 }
 
-static bool vlb_fwd_supported(u8 fwd)
+/*
+ * Whether vlb can forward to d a packet of family af. Only a tunnel can
+ * cross address families.
+ */
+static bool vlb_fwd_supported(const struct vlb_dest *d, u8 af)
 {
-	return fwd == VLB_FWD_MASQ;
+	switch (READ_ONCE(d->fwd)) {
+	case VLB_FWD_MASQ:
+	case VLB_FWD_DROUTE:
+		return d->af == af;
+	case VLB_FWD_TUNNEL:
+		return READ_ONCE(d->tun_type) == VLB_TUN_IPIP;
+	}
+	return false;
 }
 
-static int vlb_xmit(struct sk_buff *skb, const struct vlb_conn *cp,
-		    const struct vlb_pkt *p, int dir,
-		    const struct nf_hook_state *state)
+/* Send the packet on its way: a netfilter verdict. */
+static unsigned int vlb_xmit(struct sk_buff *skb, const struct vlb_conn *cp,
+			     const struct vlb_pkt *p, int dir,
+			     const struct nf_hook_state *state)
 {
-	if (!vlb_fwd_supported(vlb_conn_fwd(cp)))
-		return -EOPNOTSUPP;
+	int err;
+
+	switch (vlb_conn_fwd(cp)) {
+	case VLB_FWD_MASQ:
+		if (cp->dest->af != cp->af)
+			return NF_DROP;
+		break;
+	case VLB_FWD_DROUTE:
+		/* The destination's method is read twice on a new flow. */
+		if (cp->dest->af != cp->af)
+			return NF_DROP;
+		return vlb_xmit_dr(skb, cp, state);
+	case VLB_FWD_TUNNEL:
+		return vlb_xmit_tunnel(skb, cp, state);
+	default:
+		return NF_DROP;
+	}
 	if (p->af == AF_INET6)
-		return dir == VLB_DIR_IN ?
-		       vlb_xmit_nat_in_v6(skb, cp, p, state) :
-		       vlb_xmit_nat_out_v6(skb, cp, p, state);
-	return dir == VLB_DIR_IN ? vlb_xmit_nat_in_v4(skb, cp, p, state) :
-				   vlb_xmit_nat_out_v4(skb, cp, p, state);
+		err = dir == VLB_DIR_IN ? vlb_xmit_nat_in_v6(skb, cp, p, state) :
+					  vlb_xmit_nat_out_v6(skb, cp, p, state);
+	else
+		err = dir == VLB_DIR_IN ? vlb_xmit_nat_in_v4(skb, cp, p, state) :
+					  vlb_xmit_nat_out_v4(skb, cp, p, state);
+	return err ? NF_DROP : NF_ACCEPT;
 }
 
 /* A packet of a known connection, in either direction. */
@@ -79,16 +112,19 @@ static unsigned int vlb_handle(struct vlb_net *vn, struct sk_buff *skb,
 			       struct vlb_conn *cp, const struct vlb_pkt *p,
 			       int dir, const struct nf_hook_state *state)
 {
-	unsigned int len = skb->len;
+	unsigned int len = skb->len, verdict;
 
 	vlb_proto_state_update(cp, p, dir);
-	if (vlb_xmit(skb, cp, p, dir, state))
+	/* Before the transmit: DR and TUN hand the skb over for good. */
+	vlb_untrack(skb);
+	verdict = vlb_xmit(skb, cp, p, dir, state);
+	if (verdict == NF_DROP)
 		return NF_DROP;
+	/* cp stays valid: netfilter hooks run under rcu_read_lock(). */
 	vlb_conn_refresh(cp, vlb_proto_timeout(vn, cp->protocol,
 					       vlb_conn_state(cp)));
 	vlb_count(vn, cp, dir, len);
-	vlb_untrack(skb);
-	return NF_ACCEPT;
+	return verdict;
 }
 
 /* A packet that opens a flow, if it is for a virtual service. */
@@ -105,7 +141,7 @@ static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 	struct vlb_dest *dest;
 	struct vlb_conn *cp;
 	bool created;
-	u8 fwd, st;
+	u8 st;
 
 	/* Only a SYN opens a TCP connection; the rest is not ours. */
 	if (p->protocol == IPPROTO_TCP && !vlb_pkt_is_syn(p))
@@ -124,10 +160,10 @@ static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 			vlb_xmit_reject_v4(skb, state);
 		return NF_DROP;
 	}
-	fwd = READ_ONCE(dest->fwd);
-	if (!vlb_fwd_supported(fwd) || dest->af != p->af) {
-		net_warn_ratelimited("forwarding method %u (family %u to %u) is not implemented yet, dropping\n",
-				     fwd, p->af, dest->af);
+	if (!vlb_fwd_supported(dest, p->af)) {
+		net_warn_ratelimited("vlb: forwarding method %u (tunnel type %u, family %u to %u) is not supported, dropping\n",
+				     READ_ONCE(dest->fwd), READ_ONCE(dest->tun_type),
+				     p->af, dest->af);
 		return NF_DROP;
 	}
 
@@ -192,12 +228,253 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 	return vlb_new_flow(vn, skb, p, state);
 }
 
+/*
+ * ICMP errors about a balanced connection. An error quotes the start of
+ * the packet it is about, which belongs to the connection and went the
+ * other way: a packet from the service to the client (the error comes from
+ * the client's side and goes to the real server) or, under NAT, one from
+ * the client to the real server after its rewrite (the error comes from
+ * the real server's side, or from the director itself at LOCAL_OUT, and
+ * goes to the client). The quoted addresses and ports find the connection
+ * with the same one lookup a packet costs; the error then travels as that
+ * connection's packets do, its quoted header rewritten the way NAT
+ * rewrote the packet, so that the sender's stack finds its socket (port
+ * unreachable, path MTU discovery). The quoted L4 checksum is left alone,
+ * as nobody checks it; the ICMP checksum is recomputed: errors are rare.
+ */
+struct vlb_icmp {
+	unsigned int ioff;		/* the ICMP header */
+	unsigned int coff;		/* the quoted IP header */
+	unsigned int cthoff;		/* the quoted L4 header */
+	union nf_inet_addr qsaddr, qdaddr;
+	__be16 qsport, qdport;
+	u8 protocol;
+};
+
+static struct vlb_conn *vlb_icmp_conn(struct vlb_net *vn, u8 af,
+				      const struct vlb_icmp *ic, int *dir)
+{
+	struct vlb_conn_key key = {
+		/* About service -> client: travels to the service. */
+		.caddr = &ic->qdaddr, .cport = ic->qdport,
+		.addr = &ic->qsaddr, .port = ic->qsport,
+		.af = af, .protocol = ic->protocol, .dir = VLB_DIR_IN,
+	};
+	struct vlb_conn *cp;
+
+	cp = vlb_conn_lookup(vn, &key);
+	if (cp) {
+		*dir = VLB_DIR_IN;
+		return cp;
+	}
+	/* About client -> real server under NAT: travels to the client. */
+	key.caddr = &ic->qsaddr;
+	key.cport = ic->qsport;
+	key.addr = &ic->qdaddr;
+	key.port = ic->qdport;
+	key.dir = VLB_DIR_OUT;
+	cp = vlb_conn_lookup(vn, &key);
+	if (cp && vlb_conn_fwd(cp) == VLB_FWD_MASQ && cp->dest->af == af) {
+		*dir = VLB_DIR_OUT;
+		return cp;
+	}
+	return NULL;
+}
+
+/* The quoted ports (TCP and UDP start alike), into ic. */
+static bool vlb_icmp_ports(const struct sk_buff *skb, struct vlb_icmp *ic)
+{
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (ic->protocol != IPPROTO_TCP && ic->protocol != IPPROTO_UDP)
+		return false;
+	ports = skb_header_pointer(skb, ic->cthoff, sizeof(_ports), _ports);
+	if (!ports)
+		return false;
+	ic->qsport = ports[0];
+	ic->qdport = ports[1];
+	return true;
+}
+
+static void vlb_icmp_rewrite_ports(struct sk_buff *skb,
+				   const struct vlb_icmp *ic, int dir,
+				   const struct vlb_conn *cp)
+{
+	__be16 *ports = (__be16 *)(skb->data + ic->cthoff);
+
+	if (dir == VLB_DIR_IN)
+		ports[0] = cp->dport;	/* it came from the real server */
+	else
+		ports[1] = cp->vport;	/* it went to the virtual service */
+}
+
+static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct iphdr _ciph, *ciph, *oiph;
+	struct icmphdr _ich, *ich;
+	unsigned int len = skb->len;
+	struct vlb_icmp ic = {};
+	struct vlb_conn *cp;
+	int dir;
+
+	ic.ioff = skb_network_offset(skb) + iph->ihl * 4;
+	ich = skb_header_pointer(skb, ic.ioff, sizeof(_ich), &_ich);
+	if (!ich || (ich->type != ICMP_DEST_UNREACH &&
+		     ich->type != ICMP_TIME_EXCEEDED &&
+		     ich->type != ICMP_PARAMETERPROB))
+		return NF_ACCEPT;
+	ic.coff = ic.ioff + sizeof(struct icmphdr);
+	ciph = skb_header_pointer(skb, ic.coff, sizeof(_ciph), &_ciph);
+	if (!ciph || ciph->ihl < 5 || (ciph->frag_off & htons(IP_OFFSET)))
+		return NF_ACCEPT;
+	ic.cthoff = ic.coff + ciph->ihl * 4;
+	ic.protocol = ciph->protocol;
+	ic.qsaddr.ip = ciph->saddr;
+	ic.qdaddr.ip = ciph->daddr;
+	if (!vlb_icmp_ports(skb, &ic))
+		return NF_ACCEPT;
+
+	cp = vlb_icmp_conn(vn, AF_INET, &ic, &dir);
+	if (!cp)
+		return NF_ACCEPT;
+	/* The director's own errors go to clients only (NAT). */
+	if (state->hook == NF_INET_LOCAL_OUT && dir != VLB_DIR_OUT)
+		return NF_ACCEPT;
+
+	vlb_untrack(skb);
+	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ) {
+		/* DR, TUN: to the real server as it is, like the packets. */
+		unsigned int verdict = vlb_conn_fwd(cp) == VLB_FWD_DROUTE ?
+				       vlb_xmit_dr(skb, cp, state) :
+				       vlb_xmit_tunnel(skb, cp, state);
+
+		if (verdict != NF_DROP)
+			vlb_count(vn, cp, dir, len);
+		return verdict;
+	}
+
+	if (skb_ensure_writable(skb, ic.cthoff + 2 * sizeof(__be16)))
+		return NF_DROP;
+	oiph = ip_hdr(skb);
+	ciph = (struct iphdr *)(skb->data + ic.coff);
+	if (dir == VLB_DIR_IN) {
+		/* Client side -> real server: undo the source NAT. */
+		csum_replace4(&ciph->check, ciph->saddr, cp->daddr.ip);
+		ciph->saddr = cp->daddr.ip;
+		csum_replace4(&oiph->check, oiph->daddr, cp->daddr.ip);
+		oiph->daddr = cp->daddr.ip;
+		if (skb_valid_dst(skb))
+			skb_dst_drop(skb);
+	} else {
+		/* As for NAT replies: route before the source becomes the VIP. */
+		if (state->hook == NF_INET_PRE_ROUTING && !skb_valid_dst(skb) &&
+		    ip_route_input_noref(skb, oiph->daddr, oiph->saddr,
+					 oiph->tos, state->in))
+			return NF_DROP;
+		csum_replace4(&ciph->check, ciph->daddr, cp->vaddr.ip);
+		ciph->daddr = cp->vaddr.ip;
+		csum_replace4(&oiph->check, oiph->saddr, cp->vaddr.ip);
+		oiph->saddr = cp->vaddr.ip;
+	}
+	vlb_icmp_rewrite_ports(skb, &ic, dir, cp);
+	ich = (struct icmphdr *)(skb->data + ic.ioff);
+	ich->checksum = 0;
+	ich->checksum = csum_fold(skb_checksum(skb, ic.ioff, skb->len - ic.ioff,
+					       0));
+	skb->ip_summed = CHECKSUM_NONE;
+	vlb_count(vn, cp, dir, len);
+	return NF_ACCEPT;
+}
+
+static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
+				unsigned int thoff,
+				const struct nf_hook_state *state)
+{
+	struct ipv6hdr _ciph, *ciph, *oiph;
+	struct icmp6hdr _ich, *ich;
+	unsigned int len = skb->len;
+	struct vlb_icmp ic = {};
+	struct vlb_conn *cp;
+	__be16 frag_off;
+	u8 nexthdr;
+	int off, dir;
+
+	ic.ioff = thoff;
+	ich = skb_header_pointer(skb, ic.ioff, sizeof(_ich), &_ich);
+	/* Errors are types 1 to 4; 128 and up (echo, ND, MLD) are not. */
+	if (!ich || ich->icmp6_type < ICMPV6_DEST_UNREACH ||
+	    ich->icmp6_type > ICMPV6_PARAMPROB)
+		return NF_ACCEPT;
+	ic.coff = ic.ioff + sizeof(struct icmp6hdr);
+	ciph = skb_header_pointer(skb, ic.coff, sizeof(_ciph), &_ciph);
+	if (!ciph)
+		return NF_ACCEPT;
+	nexthdr = ciph->nexthdr;
+	off = ipv6_skip_exthdr(skb, ic.coff + sizeof(_ciph), &nexthdr,
+			       &frag_off);
+	if (off < 0 || (frag_off & htons(~0x7)))
+		return NF_ACCEPT;
+	ic.cthoff = off;
+	ic.protocol = nexthdr;
+	ic.qsaddr.in6 = ciph->saddr;
+	ic.qdaddr.in6 = ciph->daddr;
+	if (!vlb_icmp_ports(skb, &ic))
+		return NF_ACCEPT;
+
+	cp = vlb_icmp_conn(vn, AF_INET6, &ic, &dir);
+	if (!cp)
+		return NF_ACCEPT;
+	if (state->hook == NF_INET_LOCAL_OUT && dir != VLB_DIR_OUT)
+		return NF_ACCEPT;
+
+	vlb_untrack(skb);
+	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ) {
+		unsigned int verdict = vlb_conn_fwd(cp) == VLB_FWD_DROUTE ?
+				       vlb_xmit_dr(skb, cp, state) :
+				       vlb_xmit_tunnel(skb, cp, state);
+
+		if (verdict != NF_DROP)
+			vlb_count(vn, cp, dir, len);
+		return verdict;
+	}
+
+	if (skb_ensure_writable(skb, ic.cthoff + 2 * sizeof(__be16)))
+		return NF_DROP;
+	oiph = ipv6_hdr(skb);
+	ciph = (struct ipv6hdr *)(skb->data + ic.coff);
+	if (dir == VLB_DIR_IN) {
+		ciph->saddr = cp->daddr.in6;
+		oiph->daddr = cp->daddr.in6;
+		if (skb_valid_dst(skb))
+			skb_dst_drop(skb);
+	} else {
+		ciph->daddr = cp->vaddr.in6;
+		oiph->saddr = cp->vaddr.in6;
+	}
+	vlb_icmp_rewrite_ports(skb, &ic, dir, cp);
+	/* The ICMPv6 checksum covers a pseudo-header of the outer addresses. */
+	ich = (struct icmp6hdr *)(skb->data + ic.ioff);
+	ich->icmp6_cksum = 0;
+	ich->icmp6_cksum = csum_ipv6_magic(&oiph->saddr, &oiph->daddr,
+					   skb->len - ic.ioff, IPPROTO_ICMPV6,
+					   skb_checksum(skb, ic.ioff,
+							skb->len - ic.ioff, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	vlb_count(vn, cp, dir, len);
+	return NF_ACCEPT;
+}
+
 static unsigned int vlb_hook_v4(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	struct vlb_pkt p;
 
+	if (iph->protocol == IPPROTO_ICMP && !ip_is_fragment(iph))
+		return vlb_icmp_v4(vlb_net(state->net), skb, state);
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	/*
@@ -228,6 +505,8 @@ static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
 
 	/* The transport header, past any extension headers. */
 	protocol = ipv6_find_hdr(skb, &thoff, -1, NULL, &frag_flags);
+	if (protocol == IPPROTO_ICMPV6 && !(frag_flags & IP6_FH_F_FRAG))
+		return vlb_icmp_v6(vlb_net(state->net), skb, thoff, state);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	/* As for IPv4: no fragments until vlb reassembles them. */

@@ -7,8 +7,12 @@
  * RST should not linger for the ESTABLISHED timeout) and the active /
  * inactive counts the least-connection schedulers read. States are named
  * as IPVS names them, from the real server's point of view: a FIN from the
- * server leads to FIN_WAIT, a FIN from the client to CLOSE_WAIT. It does
- * not validate sequence numbers; a forged RST only shortens a timeout.
+ * server leads to FIN_WAIT, a FIN from the client to CLOSE_WAIT. With
+ * direct routing and tunnelling the director sees the client's half of the
+ * conversation only, so those connections follow an input-only variant:
+ * the client's ACK after its SYN establishes, its FIN starts FIN_WAIT.
+ * As in IPVS, only ESTABLISHED counts as an active connection. It does not
+ * validate sequence numbers; a forged RST only shortens a timeout.
  */
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -57,10 +61,45 @@ u8 vlb_proto_initial_state(const struct vlb_pkt *p)
 	return p->protocol == IPPROTO_TCP ? VLB_TCP_S_SYN_RECV : VLB_CONN_S_UDP;
 }
 
+/*
+ * Direct routing and tunnelling: only client -> server segments are seen.
+ * The client's FIN cannot be told apart from its answer to the server's,
+ * so either means the conversation is closing: FIN_WAIT, whose timeout is
+ * the settable "tcpfin" one, as IPVS's input-only table does.
+ */
+static u8 vlb_tcp_next_state_in_only(u8 state, u8 flags)
+{
+	if (flags & VLB_TCPF_RST)
+		return VLB_TCP_S_CLOSE;
+	if (flags & VLB_TCPF_SYN) {
+		if (!(flags & VLB_TCPF_ACK) && state != VLB_TCP_S_ESTABLISHED)
+			return VLB_TCP_S_SYN_RECV;
+		return state;
+	}
+	if (flags & VLB_TCPF_FIN) {
+		if (state == VLB_TCP_S_CLOSE || state == VLB_TCP_S_TIME_WAIT)
+			return state;
+		return VLB_TCP_S_FIN_WAIT;
+	}
+	/* A plain ACK: the handshake's third segment, or data. */
+	switch (state) {
+	case VLB_TCP_S_NONE:
+	case VLB_TCP_S_SYN_SENT:
+	case VLB_TCP_S_SYN_RECV:
+	case VLB_TCP_S_SYNACK:
+		return VLB_TCP_S_ESTABLISHED;
+	}
+	return state;
+}
+
 static u8 vlb_tcp_next_state(u32 sf, u8 flags, int dir, u32 *bits)
 {
 	u8 state = sf & VLB_CONN_SF_STATE;
+	u32 fwd = (sf & VLB_CONN_SF_FWD_MASK) >> VLB_CONN_SF_FWD_SHIFT;
 	u32 fins;
+
+	if (fwd == VLB_FWD_DROUTE || fwd == VLB_FWD_TUNNEL)
+		return vlb_tcp_next_state_in_only(state, flags);
 
 	if (flags & VLB_TCPF_RST)
 		return VLB_TCP_S_CLOSE;
@@ -115,16 +154,14 @@ void vlb_proto_state_update(struct vlb_conn *cp, const struct vlb_pkt *p,
 
 bool vlb_proto_state_active(u8 protocol, u8 state)
 {
-	if (protocol != IPPROTO_TCP)
-		return false;	/* UDP is always inactive, as in IPVS */
-	switch (state) {
-	case VLB_TCP_S_ESTABLISHED:
-	case VLB_TCP_S_SYN_SENT:
-	case VLB_TCP_S_SYN_RECV:
-	case VLB_TCP_S_SYNACK:
-		return true;
-	}
-	return false;
+	/*
+	 * As IPVS counts them (ip_vs_proto_tcp.c set_tcp_state): a TCP
+	 * connection is active while ESTABLISHED and inactive in every other
+	 * state, handshake included: half-open connections (a SYN flood)
+	 * weigh on the least-connection schedulers as inactive ones. UDP has
+	 * no state: always inactive.
+	 */
+	return protocol == IPPROTO_TCP && state == VLB_TCP_S_ESTABLISHED;
 }
 
 bool vlb_proto_state_reusable(u8 protocol, u8 state)

@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/dst_cache.h>
 #include <linux/vlb.h>
 
 #include "compat.h"
@@ -120,7 +121,7 @@ static inline struct vlb_net *vlb_net(const struct net *net)
 struct vlb_scheduler;
 struct vlb_service;
 
-/* Hash keys (service.c private): zero-padded so they hash as plain bytes. */
+/* Hash keys (control plane): zero-padded so they hash as plain bytes. */
 struct vlb_svc_key {
 	union nf_inet_addr addr;
 	u32 fwmark;
@@ -157,6 +158,7 @@ struct vlb_dest {
 	refcount_t refcnt;		/* list membership + each connection */
 	struct vlb_stats stats;
 	struct rcu_head rcu;
+	struct dst_cache dst_cache;	/* xmit.c: route to it (DR, TUN) */
 	/* service.c may add private members after this line */
 	struct rhash_head hnode;	/* vlb_svc_tab.dest_ht, by key */
 	struct vlb_dest_key key;
@@ -279,6 +281,16 @@ unsigned int vlb_conn_tab_size(struct vlb_net *vn);
 struct netlink_callback;
 int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 		  struct netlink_callback *cb);
+
+/*
+ * The packet path's per-destination state (a route cache for direct
+ * routing and tunnels), xmit.c. service.c calls init once a destination is
+ * allocated (zeroed; process context) and free when it is freed (from its
+ * RCU callback is fine). A destination that never had init works too, it
+ * only looks its route up for every packet.
+ */
+int vlb_xmit_dest_init(struct vlb_dest *d);
+void vlb_xmit_dest_free(struct vlb_dest *d);
 
 /* Netfilter hooks, registered when the first service appears in a netns. */
 int vlb_hooks_net_enable(struct vlb_net *vn);

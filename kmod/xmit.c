@@ -3,10 +3,17 @@
  * Forwarding methods. vlb rewrites packets in the PRE_ROUTING hook, before
  * the kernel's own route lookup, and then hands them back to the stack:
  * for NAT the rewritten packet is simply routed and forwarded like any
- * other (the director needs ip_forward=1, as with IPVS), so vlb never
- * builds or queues packets itself and the virtual address need not be a
- * local one. Packets the director sends itself to a virtual service are
- * seen at LOCAL_OUT and routed again after the rewrite.
+ * other (the director needs ip_forward=1, as with IPVS), so the virtual
+ * address need not be a local one. Packets the director sends itself to a
+ * virtual service are seen at LOCAL_OUT and routed again after the rewrite.
+ *
+ * Direct routing and tunnelling cannot be left to the kernel's routing:
+ * the packet's destination stays the virtual address, but it must go to
+ * one real server. vlb routes it to the real server's address itself and
+ * sends it on that route (with an outer header first for a tunnel), doing
+ * what forwarding would: TTL, path MTU, ICMP errors back to the client.
+ * Route lookups hit the FIB's per-CPU cached routes and allocate nothing;
+ * a tunnel header goes into the skb's headroom.
  */
 #include <linux/ip.h>
 #include <linux/icmp.h>
@@ -18,6 +25,18 @@
 #include <net/icmp.h>
 #include <net/route.h>
 #include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/addrconf.h>
+#include <net/ip_tunnels.h>
+#include <net/dsfield.h>
+#include <linux/version.h>
+/*
+ * skb_gso_validate_network_len() moved to <net/gso.h> in 6.5.
+ * TODO(coordinator): move this into compat.h, which xmit.c does not own.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
 
 #include "conn.h"
 #include "proto.h"
@@ -107,25 +126,29 @@ int vlb_xmit_nat_out_v6(struct sk_buff *skb, const struct vlb_conn *cp,
 	return 0;
 }
 
-void vlb_xmit_reject_v4(struct sk_buff *skb,
-			const struct nf_hook_state *state)
+/*
+ * Send an ICMP error about skb to its source. icmp_send() and
+ * icmpv6_send() need the packet's input route to find their way back and
+ * pick a source address: at PRE_ROUTING vlb runs before routing, so route
+ * the packet as it arrived first.
+ */
+static void vlb_icmp_v4(struct sk_buff *skb, const struct nf_hook_state *state,
+			int type, int code, __be32 info)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
-	/* icmp_send() needs the input route to find its way and source. */
 	if (state->hook == NF_INET_PRE_ROUTING && !skb_valid_dst(skb) &&
 	    ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
 				 state->in))
 		return;
-	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+	icmp_send(skb, type, code, info);
 }
 
-void vlb_xmit_reject_v6(struct sk_buff *skb,
-			const struct nf_hook_state *state)
+static void vlb_icmp_v6(struct sk_buff *skb, const struct nf_hook_state *state,
+			u8 type, u8 code, u32 info)
 {
 	const struct nf_ipv6_ops *v6ops = nf_get_ipv6_ops();
 
-	/* Give icmpv6_send() the input route it expects, as for IPv4. */
 	if (state->hook == NF_INET_PRE_ROUTING && !skb_valid_dst(skb)) {
 		if (!v6ops || !v6ops->route_input)
 			return;
@@ -133,5 +156,346 @@ void vlb_xmit_reject_v6(struct sk_buff *skb,
 		if (!skb_dst(skb) || skb_dst(skb)->error)
 			return;
 	}
-	icmpv6_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
+	icmpv6_send(skb, type, code, info);
+}
+
+void vlb_xmit_reject_v4(struct sk_buff *skb,
+			const struct nf_hook_state *state)
+{
+	vlb_icmp_v4(skb, state, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+}
+
+void vlb_xmit_reject_v6(struct sk_buff *skb,
+			const struct nf_hook_state *state)
+{
+	vlb_icmp_v6(skb, state, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
+}
+
+/*
+ * The route to a real server, and the source address to reach it from
+ * (when saddr is given). NULL if there is none, or if the address is the
+ * director's own: a real server is another machine.
+ */
+static struct dst_entry *vlb_route_v4(struct net *net, __be32 daddr,
+				      __be32 *saddr, u8 flags)
+{
+	struct flowi4 fl4 = { .daddr = daddr, .flowi4_flags = flags };
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return NULL;
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return NULL;
+	}
+	if (saddr)
+		*saddr = fl4.saddr;
+	return &rt->dst;
+}
+
+static struct dst_entry *vlb_route_v6(struct net *net,
+				      const struct in6_addr *daddr,
+				      struct in6_addr *saddr, u8 flags)
+{
+	struct flowi6 fl6 = { .daddr = *daddr, .flowi6_flags = flags };
+	struct dst_entry *dst;
+
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error || (dst->dev->flags & IFF_LOOPBACK))
+		goto fail;
+	if (saddr && ipv6_dev_get_saddr(net, dst->dev, daddr, 0, saddr))
+		goto fail;
+	return dst;
+fail:
+	dst_release(dst);
+	return NULL;
+}
+
+/*
+ * flags FLOWI_FLAG_KNOWN_NH (direct routing): the packet's destination is
+ * not the address routed to, and the link-layer next hop must be the
+ * latter, the real server, even on a route without a gateway. The FIB
+ * cannot cache such a route and makes one for each lookup: hence a cache
+ * per destination, which the kernel invalidates when routing changes.
+ * A route for a tunnel works for DR too and the reverse, so one cache
+ * serves both, whatever the destination's method is edited to.
+ */
+static struct dst_entry *vlb_route(struct net *net, struct vlb_dest *d,
+				   const union nf_inet_addr *daddr,
+				   union nf_inet_addr *saddr, u8 flags)
+{
+	union nf_inet_addr sa = {};
+	struct dst_entry *dst;
+
+	/* The cache is per CPU: LOCAL_OUT may run with BHs enabled. */
+	local_bh_disable();
+	if (d->af == AF_INET6) {
+		dst = dst_cache_get_ip6(&d->dst_cache, &sa.in6);
+		if (!dst) {
+			dst = vlb_route_v6(net, &daddr->in6, &sa.in6, flags);
+			if (dst)
+				dst_cache_set_ip6(&d->dst_cache, dst, &sa.in6);
+		}
+	} else {
+		struct rtable *rt = dst_cache_get_ip4(&d->dst_cache, &sa.ip);
+
+		dst = rt ? &rt->dst : NULL;
+		if (!dst) {
+			dst = vlb_route_v4(net, daddr->ip, &sa.ip, flags);
+			if (dst)
+				dst_cache_set_ip4(&d->dst_cache, dst, sa.ip);
+		}
+	}
+	local_bh_enable();
+	if (dst && saddr)
+		*saddr = sa;
+	return dst;
+}
+
+int vlb_xmit_dest_init(struct vlb_dest *d)
+{
+	return dst_cache_init(&d->dst_cache, GFP_KERNEL);
+}
+
+void vlb_xmit_dest_free(struct vlb_dest *d)
+{
+	dst_cache_destroy(&d->dst_cache);
+}
+
+/*
+ * Whether a packet of this family is too big for the path MTU mtu and may
+ * not be fragmented on the way: the sender must hear of it. A datagram
+ * reassembled by nf_defrag counts with its largest fragment.
+ */
+static bool vlb_too_big(const struct sk_buff *skb, u8 af, unsigned int mtu)
+{
+	if (skb->len <= mtu)
+		return false;
+	if (af == AF_INET) {
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
+			return false;
+		if (IPCB(skb)->frag_max_size > mtu)
+			return true;
+	} else if (IP6CB(skb)->frag_max_size > mtu) {
+		return true;
+	}
+	if (skb->ignore_df)
+		return false;
+	return !(skb_is_gso(skb) && skb_gso_validate_network_len(skb, mtu));
+}
+
+static void vlb_too_big_error(struct sk_buff *skb, u8 af, unsigned int mtu,
+			      const struct nf_hook_state *state)
+{
+	if (af == AF_INET6)
+		vlb_icmp_v6(skb, state, ICMPV6_PKT_TOOBIG, 0, mtu);
+	else
+		vlb_icmp_v4(skb, state, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			    htonl(mtu));
+}
+
+/*
+ * A packet the director forwards, as opposed to one it sends itself, has
+ * its TTL or hop limit decreased; one that would reach zero is answered
+ * with time exceeded, as any router does.
+ */
+static int vlb_forward_ttl(struct sk_buff *skb, u8 af,
+			   const struct nf_hook_state *state)
+{
+	if (state->hook != NF_INET_PRE_ROUTING)
+		return 0;
+	if (af == AF_INET6) {
+		if (ipv6_hdr(skb)->hop_limit <= 1) {
+			vlb_icmp_v6(skb, state, ICMPV6_TIME_EXCEED,
+				    ICMPV6_EXC_HOPLIMIT, 0);
+			return -EHOSTUNREACH;
+		}
+		if (skb_ensure_writable(skb, sizeof(struct ipv6hdr)))
+			return -ENOMEM;
+		ipv6_hdr(skb)->hop_limit--;
+		return 0;
+	}
+	if (ip_hdr(skb)->ttl <= 1) {
+		vlb_icmp_v4(skb, state, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		return -EHOSTUNREACH;
+	}
+	if (skb_ensure_writable(skb, sizeof(struct iphdr)))
+		return -ENOMEM;
+	ip_decrease_ttl(ip_hdr(skb));
+	return 0;
+}
+
+unsigned int vlb_xmit_dr(struct sk_buff *skb, const struct vlb_conn *cp,
+			 const struct nf_hook_state *state)
+{
+	struct dst_entry *dst;
+	unsigned int mtu;
+
+	/* DR needs the real server on a link of the director's: same family. */
+	dst = vlb_route(state->net, cp->dest, &cp->daddr, NULL,
+			FLOWI_FLAG_KNOWN_NH);
+	if (!dst)
+		return NF_DROP;
+
+	if (state->hook == NF_INET_LOCAL_OUT) {
+		/* The director's own packet: LOCAL_OUT sends it on this route. */
+		skb_dst_drop(skb);
+		skb_dst_set(skb, dst);
+		return NF_ACCEPT;
+	}
+
+	mtu = dst_mtu(dst);
+	if (vlb_forward_ttl(skb, cp->af, state))
+		goto drop;
+	if (vlb_too_big(skb, cp->af, mtu)) {
+		vlb_too_big_error(skb, cp->af, mtu, state);
+		goto drop;
+	}
+
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	if (cp->af == AF_INET)
+		IPCB(skb)->flags |= IPSKB_FORWARDED;
+	else
+		IP6CB(skb)->flags |= IP6SKB_FORWARDED;
+	/* The TTL changed: a checksum of the whole packet no longer holds. */
+	skb_forward_csum(skb);
+	/* A receive timestamp must not read as a departure time to fq. */
+	skb_clear_tstamp(skb);
+	/*
+	 * Straight to the output, past LOCAL_OUT, whose hooks (vlb's own
+	 * among them) would take the packet for a new one of the director.
+	 */
+	dst_output(state->net, NULL, skb);
+	return NF_STOLEN;
+drop:
+	dst_release(dst);
+	return NF_DROP;
+}
+
+/*
+ * The outer header of a tunnelled packet. The inner packet's DF bit and
+ * DSCP/ECN carry over; an IPv6 inner packet may not be fragmented on its
+ * way, so DF is set for it too unless its size forces the outer header to
+ * be fragmented (a path MTU below IPv6's minimum of 1280).
+ */
+static void vlb_push_outer(struct sk_buff *skb, struct net *net,
+			   struct dst_entry *dst, const union nf_inet_addr *saddr,
+			   const union nf_inet_addr *daddr, u8 outer_af,
+			   u8 inner_proto, u8 dsfield, bool df, __be32 flowlabel)
+{
+	if (outer_af == AF_INET6) {
+		struct ipv6hdr *ip6h;
+
+		skb_push(skb, sizeof(*ip6h));
+		skb_reset_network_header(skb);
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		ip6h = ipv6_hdr(skb);
+		ip6_flow_hdr(ip6h, dsfield, flowlabel);
+		ip6h->payload_len = 0;		/* ip6_local_out() sets it */
+		ip6h->nexthdr = inner_proto;
+		ip6h->hop_limit = ip6_dst_hoplimit(dst);
+		ip6h->saddr = saddr->in6;
+		ip6h->daddr = daddr->in6;
+		/* Allow fragmenting the outer packet when DF is off. */
+		skb->ignore_df = !df;
+	} else {
+		struct iphdr *iph;
+
+		skb_push(skb, sizeof(*iph));
+		skb_reset_network_header(skb);
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		iph = ip_hdr(skb);
+		iph->version = 4;
+		iph->ihl = sizeof(*iph) >> 2;
+		iph->tos = dsfield;
+		iph->tot_len = 0;		/* ip_local_out() sets it */
+		iph->frag_off = df ? htons(IP_DF) : 0;
+		iph->ttl = ip4_dst_hoplimit(dst);
+		iph->protocol = inner_proto;
+		iph->saddr = saddr->ip;
+		iph->daddr = daddr->ip;
+		ip_select_ident_segs(net, skb, NULL,
+				     skb_is_gso(skb) ?
+				     max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1);
+	}
+}
+
+unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
+			     const struct nf_hook_state *state)
+{
+	struct vlb_dest *d = cp->dest;
+	unsigned int hlen, mtu, dst_mtu_val;
+	union nf_inet_addr saddr;
+	struct dst_entry *dst;
+	__be32 flowlabel = 0;
+	u8 dsfield, proto;
+	int gso_type;
+	bool df;
+
+	/* The control plane accepts no other encapsulation. */
+	if (READ_ONCE(d->tun_type) != VLB_TUN_IPIP)
+		return NF_DROP;
+
+	dst = vlb_route(state->net, d, &cp->daddr, &saddr, 0);
+	if (!dst)
+		return NF_DROP;
+	if (d->af == AF_INET6) {
+		hlen = sizeof(struct ipv6hdr);
+		gso_type = SKB_GSO_IPXIP6;
+	} else {
+		hlen = sizeof(struct iphdr);
+		gso_type = SKB_GSO_IPXIP4;
+	}
+	dst_mtu_val = dst_mtu(dst);
+	mtu = dst_mtu_val > hlen ? dst_mtu_val - hlen : 0;
+
+	if (vlb_forward_ttl(skb, cp->af, state))
+		goto drop;
+	if (cp->af == AF_INET6) {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		proto = IPPROTO_IPV6;
+		dsfield = ipv6_get_dsfield(ip6h);
+		flowlabel = ip6_flowlabel(ip6h);
+		/* Below IPv6's minimum MTU the outer packet is fragmented. */
+		mtu = max_t(unsigned int, mtu, IPV6_MIN_MTU);
+		df = skb->len + hlen <= dst_mtu_val;
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		proto = IPPROTO_IPIP;
+		dsfield = ipv4_get_dsfield(iph);
+		df = !!(iph->frag_off & htons(IP_DF));
+	}
+	if (vlb_too_big(skb, cp->af, mtu)) {
+		vlb_too_big_error(skb, cp->af, mtu, state);
+		goto drop;
+	}
+
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + hlen))
+		goto drop;
+	/* Inner header offsets for GSO and checksum offload, before the push. */
+	if (iptunnel_handle_offloads(skb, gso_type))
+		goto drop;
+	skb_set_inner_ipproto(skb, proto);
+
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	skb_clear_tstamp(skb);
+	vlb_push_outer(skb, state->net, dst, &saddr, &cp->daddr, d->af, proto,
+		       dsfield, df, flowlabel);
+	/*
+	 * A new packet of the director's: through LOCAL_OUT, where vlb's own
+	 * hook lets IPIP pass. It carries the inner packet's "untracked".
+	 */
+	if (d->af == AF_INET6)
+		ip6_local_out(state->net, NULL, skb);
+	else
+		ip_local_out(state->net, NULL, skb);
+	return NF_STOLEN;
+drop:
+	dst_release(dst);
+	return NF_DROP;
 }

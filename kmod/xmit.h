@@ -38,6 +38,21 @@ int vlb_xmit_nat_out_v6(struct sk_buff *skb, const struct vlb_conn *cp,
 			const struct vlb_pkt *p,
 			const struct nf_hook_state *state);
 
+/*
+ * Direct routing and tunnelling: the packet keeps the virtual address as
+ * its destination and goes to the real server itself, over the link to it
+ * (DR) or inside an outer IP header addressed to it (TUN: IPIP, IPv4 or
+ * IPv6 outer header after the real server's family), and the real server
+ * answers the client directly. At PRE_ROUTING vlb routes and sends the
+ * packet as a router would (TTL, path MTU with ICMP errors to the client)
+ * and returns NF_STOLEN; at LOCAL_OUT a DR packet only gets its new route
+ * and NF_ACCEPT. NF_DROP when it cannot be sent.
+ */
+unsigned int vlb_xmit_dr(struct sk_buff *skb, const struct vlb_conn *cp,
+			 const struct nf_hook_state *state);
+unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
+			     const struct nf_hook_state *state);
+
 /* No destination: tell the client with an ICMP port unreachable. */
 void vlb_xmit_reject_v4(struct sk_buff *skb,
 			const struct nf_hook_state *state);

@@ -103,6 +103,10 @@ ok "-A fwmark service" "-A -f 5 -s wrr" -A -f 5 -s wrr
 ok "-A IPv6 fwmark service (-6)" "-A -f 6 -6 -s rr -p 60 -M 64" -A -f 6 -6 -s rr -p 60 -M 64
 ok "-A IPv6 TCP service" "-A -t [2001:db8::1]:443 -s wlc" -A -t [2001:db8::1]:443 -s wlc
 ok "-A one-packet UDP service (-o)" "-A -u 10.0.0.3:514 -s rr -o" -A -u 10.0.0.3:514 -s rr -o
+ok "-b sets generic scheduler flags" "-A -t 10.0.0.5:80 -s rr -b flag-1,flag-2" \
+	-A -t 10.0.0.5:80 -s rr -b flag-1,flag-2
+ok "--sched-flags with persistence" "-A -t 10.0.0.6:80 -s wlc -p 10 -b flag-3" \
+	-A -t 10.0.0.6:80 -s wlc --persistent 10 --sched-flags flag-3
 ok "long options: --add-service --tcp-service --scheduler" "-A -t 10.0.0.4:80 -s wrr" \
 	--add-service --tcp-service 10.0.0.4:80 --scheduler wrr
 ok "-E changes scheduler and persistence" "-A -t 10.0.0.1:81 -s rr -p 100" \

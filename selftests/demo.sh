@@ -30,18 +30,22 @@ if [[ $vm == 1 ]]; then
 	for f in "$top/build/$kver/vlb.ko" "$top/tools/vlbadm/vlbadm"; do
 		[[ -e $f ]] || { echo "demo.sh: $f is missing (make module tools)" >&2; exit 1; }
 	done
-	dir=$top/build/vm/demo-$kver
+	dir=$top/build/vm/demo-$kver.run$$
 	mkdir -p "$dir"
 	echo 'exec ./selftests/demo.sh --inside' >"$dir/cmd.sh"
 	echo "Booting Linux $kver in QEMU (about 10-20 s)..."
-	exec "$here/vm/run-vm.sh" --kernel="$kver" --dir="$dir" --timeout=600 --follow "$dir/cmd.sh"
+	"$here/vm/run-vm.sh" --kernel="$kver" --dir="$dir" --timeout=600 --follow "$dir/cmd.sh"
+	rc=$?
+	rm -rf "$top/build/vm/demo-$kver"
+	mv "$dir" "$top/build/vm/demo-$kver"
+	exit $rc
 fi
 
 . "$here/lib.sh"
 
 say()
 {
-	printf '\n\033[1m%s\033[0m\n' "$*"
+	printf '\n==> %s\n' "$*"
 }
 
 run()

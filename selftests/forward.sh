@@ -15,7 +15,8 @@
 #
 # Topology: the director is one-armed, on the servers' LAN; a router
 # between client and LAN routes the virtual IP to it, and the servers'
-# answers go back through the router only.
+# answers go back through the router only. (The VIP is in the client's
+# subnet, as lib.sh has it, but the client routes it via the router.)
 #
 #   client ns $C            router ns $R                director ns $D
 #   eth0 10.0.1.2/24 ---- eth0 10.0.1.1/24        +-- eth0 10.0.2.10/24
@@ -66,6 +67,8 @@ fwd_topo()
 	link set eth0 up
 	route add default via 10.0.1.1
 	route add default via fd00:1::1
+	route add $VIP/32 via 10.0.1.1
+	route add $VIP6/128 via fd00:1::1
 	EOF
 
 	in_ns "$R" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward;

@@ -15,9 +15,22 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 trap - EXIT
 
-ALL_TESTS="control.sh compat.sh large.sh nat.sh notify.sh unload.sh"
+# Every *.sh here but the harness itself is a test: these first, in this
+# order, then the others alphabetically, unload.sh last (it unloads vlb).
+all_tests()
+{
+	local first="control.sh compat.sh large.sh nat.sh notify.sh" t
+	echo "$first"
+	for t in *.sh; do
+		case " $first lib.sh run.sh runner.sh demo.sh unload.sh " in
+		*" $t "*) ;;
+		*) echo "$t" ;;
+		esac
+	done
+	echo unload.sh
+}
 tests=("$@")
-((${#tests[@]})) || read -ra tests <<<"${VLB_TESTS:-$ALL_TESTS}"
+((${#tests[@]})) || read -ra tests <<<"${VLB_TESTS:-$(all_tests | xargs)}"
 
 declare -A timeouts=([large.sh]=1200)
 start_mark=$(klog_mark)

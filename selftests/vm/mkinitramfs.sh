@@ -19,7 +19,8 @@ out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=$(command -v busybox || true)
 [[ -x /bin/busybox ]] && busybox=/bin/busybox
-if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+# ldd fails on a static executable; file(1) may not be installed.
+if [[ ! -x $busybox ]] || ldd "$busybox" >/dev/null 2>&1; then
 	echo "mkinitramfs: need a static busybox (apt install busybox-static)" >&2
 	exit 1
 fi
@@ -69,5 +70,5 @@ for f in "${order[@]}"; do
 done
 
 mkdir -p "$(dirname "$out")"
-(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
-mv "$out.tmp" "$out"
+(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.$$"
+mv "$out.$$" "$out"

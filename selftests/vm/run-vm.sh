@@ -63,6 +63,8 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VLB_VM_CPU:-max}" -smp 
 
 timeout --foreground -k 5 "$tmo" "${qemu[@]}" </dev/null >"$dir/qemu.log" 2>&1 &
 qpid=$!
+# Interrupted: take the guest down too (timeout passes the signal on).
+trap 'kill $qpid 2>/dev/null; exit 130' INT TERM
 if ((follow)); then
 	tail -n +1 -F --pid=$qpid "$dir/result.log" 2>/dev/null | grep -v '^vlb-vm-exit: ' || true
 fi
