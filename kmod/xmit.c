@@ -12,8 +12,8 @@
  * one real server. vlb routes it to the real server's address itself and
  * sends it on that route (with an outer header first for a tunnel), doing
  * what forwarding would: TTL, path MTU, ICMP errors back to the client.
- * Route lookups hit the FIB's per-CPU cached routes and allocate nothing;
- * a tunnel header goes into the skb's headroom.
+ * Routes come from a per-destination cache (see vlb_route()), so a packet
+ * allocates nothing; a tunnel header goes into the skb's headroom.
  */
 #include <linux/ip.h>
 #include <linux/icmp.h>

@@ -28,7 +28,8 @@ GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 
 # include/uapi/linux/vlb.h
-CMD_NEW_SERVICE, CMD_GET_SERVICE, CMD_NEW_DEST = 1, 4, 5
+CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4
+CMD_NEW_DEST, CMD_SET_DEST, CMD_DEL_DEST = 5, 6, 7
 CMD_SET_CONFIG, CMD_GET_INFO = 11, 13
 A_SERVICE, A_DEST, A_TIMEOUT_TCP = 1, 2, 3
 SVC_AF, SVC_PROTOCOL, SVC_ADDR, SVC_PORT, SVC_FWMARK = 1, 2, 3, 4, 5
@@ -187,6 +188,34 @@ BAD = [
      nest(A_DEST, attr(DEST_ADDR, b"\x0a\x09\x09"), DEST_ID[1])),
     ("SET_CONFIG with a TCP timeout of 2678401 s", CMD_SET_CONFIG,
      u32(A_TIMEOUT_TCP, 2678401)),
+    # What vlbadm refuses before asking the kernel, asked directly.
+    ("NEW_SERVICE with port 0 and no persistence", CMD_NEW_SERVICE,
+     nest(A_SERVICE, *SVC_ID[:3], be16(SVC_PORT, 0), string(SVC_SCHED, "rr"))),
+    ("NEW_SERVICE one-packet on TCP", CMD_NEW_SERVICE,
+     nest(A_SERVICE, *SVC_ID, string(SVC_SCHED, "rr"), u32(SVC_FLAGS, 4))),
+    ("NEW_SERVICE with an unknown scheduler", CMD_NEW_SERVICE,
+     nest(A_SERVICE, *SVC_ID, string(SVC_SCHED, "nosuch"))),
+    ("NEW_SERVICE persistent with timeout 0", CMD_NEW_SERVICE,
+     nest(A_SERVICE, *SVC_ID, u32(SVC_FLAGS, 1), u32(SVC_TIMEOUT, 0))),
+    ("NEW_SERVICE of a service that exists", CMD_NEW_SERVICE,
+     nest(A_SERVICE, *EXISTING, string(SVC_SCHED, "rr"))),
+    ("SET_SERVICE of a service that does not exist", CMD_SET_SERVICE,
+     nest(A_SERVICE, *SVC_ID, string(SVC_SCHED, "rr"))),
+    ("DEL_SERVICE of a service that does not exist", CMD_DEL_SERVICE,
+     nest(A_SERVICE, *SVC_ID)),
+    ("NEW_DEST to a service that does not exist", CMD_NEW_DEST,
+     nest(A_SERVICE, *SVC_ID) + nest(A_DEST, *DEST_ID, u32(DEST_FWD, 0))),
+    ("NEW_DEST IPv6 masquerading server of an IPv4 service", CMD_NEW_DEST,
+     nest(A_SERVICE, *EXISTING) +
+     nest(A_DEST, attr(DEST_ADDR, socket.inet_pton(socket.AF_INET6, "2001:db8::9")),
+          DEST_ID[1], u16(DEST_AF, AF_INET6), u32(DEST_FWD, 0))),
+    ("NEW_DEST with port 0 on a TCP service", CMD_NEW_DEST,
+     nest(A_SERVICE, *EXISTING) +
+     nest(A_DEST, DEST_ID[0], be16(DEST_PORT, 0), u32(DEST_FWD, 0))),
+    ("SET_DEST of a destination that does not exist", CMD_SET_DEST,
+     nest(A_SERVICE, *EXISTING) + nest(A_DEST, *DEST_ID, u32(DEST_WEIGHT, 2))),
+    ("DEL_DEST of a destination that does not exist", CMD_DEL_DEST,
+     nest(A_SERVICE, *EXISTING) + nest(A_DEST, *DEST_ID)),
 ]
 
 
