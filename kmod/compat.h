@@ -11,6 +11,13 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
+/* skb_gso_validate_network_len() moved to <net/gso.h> in 6.5. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#else
+#include <linux/skbuff.h>
+#endif
+
 /*
  * The attributes parsed (and validated against the op's policy) from a dump
  * request. 6.2 moved them from struct genl_dumpit_info into a struct

@@ -684,6 +684,10 @@ static int parse_dest_conf(struct vlb_service *svc, struct nlattr *nest,
 		if (nla_get_u32(a) > __VLB_FWD_MAX)
 			return BAD_ATTR(extack, a, -EINVAL,
 					"unknown forwarding method");
+		/* IPVS picks "local" itself; it is not a method to ask for */
+		if (nla_get_u32(a) == VLB_FWD_LOCAL)
+			return BAD_ATTR(extack, a, -EINVAL,
+					"the local forwarding method cannot be set");
 		conf->fwd = nla_get_u32(a);
 	}
 	/* u32 on the wire, int in IPVS: above INT_MAX reads as negative */

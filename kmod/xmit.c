@@ -29,14 +29,6 @@
 #include <net/addrconf.h>
 #include <net/ip_tunnels.h>
 #include <net/dsfield.h>
-#include <linux/version.h>
-/*
- * skb_gso_validate_network_len() moved to <net/gso.h> in 6.5.
- * TODO(coordinator): move this into compat.h, which xmit.c does not own.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#include <net/gso.h>
-#endif
 
 #include "conn.h"
 #include "proto.h"
