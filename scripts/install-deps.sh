@@ -8,7 +8,7 @@ linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static
 libmnl-dev libevent-dev libssl-dev
-iproute2 ipvsadm keepalived socat python3 procps"
+iproute2 nftables ipvsadm keepalived socat python3 procps xz-utils cpio"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -16,6 +16,7 @@
 # mh, sed, nq) are used only when vlb accepts their service.
 
 . "$(dirname "$0")/lib.sh"
+set -f	# IPv6 "[addr]:port" arguments are no glob patterns
 
 require_root
 enter_private_netns "$@"

@@ -13,6 +13,7 @@
 # IPVS instead, which is how the expectations here were checked.
 
 . "$(dirname "$0")/lib.sh"
+set -f	# IPv6 "[addr]:port" arguments are no glob patterns
 
 require_root
 enter_private_netns "$@"

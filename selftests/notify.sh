@@ -7,6 +7,7 @@
 # nothing for a request that failed or for changes in another namespace.
 
 . "$(dirname "$0")/lib.sh"
+set -f	# IPv6 "[addr]:port" arguments are no glob patterns
 
 require_root
 enter_private_netns "$@"

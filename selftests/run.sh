@@ -138,7 +138,8 @@ else
 		done
 		kill "$1" 2>/dev/null
 	}
-	trap 'for p in "${pids[@]}"; do kill_tree "$p"; done; exit 130' INT TERM
+	trap 'for p in "${pids[@]}"; do kill_tree "$p"; done
+		rm -rf "$top"/build/vm/*.run$$; exit 130' INT TERM
 	# Each run works in a directory of its own (several may run at once),
 	# renamed to build/vm/KVER when it is done.
 	rundir()
@@ -186,8 +187,11 @@ else
 			cat "$dir/run.err"
 			secs=$(cat "$dir/elapsed" 2>/dev/null)
 		else
+			# In the background, so that a signal reaches the trap.
 			t0=$SECONDS
-			run_one "$k" --follow
+			run_one "$k" --follow &
+			pids[$k]=$!
+			wait "${pids[$k]}"
 			status=$?
 			secs=$((SECONDS - t0))
 		fi

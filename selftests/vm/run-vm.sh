@@ -10,7 +10,8 @@
 # Usage: run-vm.sh --kernel=KVER --dir=DIR [--timeout=SECS] [--follow]
 #                  [--mem=MB] [--smp=N] CMDFILE
 # Exit status: the command's, or 124 on timeout, or 125 when the guest died
-# without reporting one.
+# without reporting one. VLB_VM_MEM (MB), VLB_VM_SMP, VLB_VM_CPU (default
+# max) and VLB_VM_APPEND (more kernel arguments) adjust the machine.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
