@@ -64,8 +64,11 @@ DKMSDIR := $(DESTDIR)/usr/src/vlb-$(VERSION)
 dkms-install:
 	install -d $(DKMSDIR)
 	cp --parents $(MODSRC) dkms.conf $(DKMSDIR)/
-	dkms add vlb/$(VERSION) || true
-	dkms build vlb/$(VERSION) && dkms install vlb/$(VERSION)
+	dkms status vlb/$(VERSION) | grep -q . || dkms add vlb/$(VERSION)
+	for k in $(KVERS); do \
+		dkms build vlb/$(VERSION) -k $$k && \
+		dkms install vlb/$(VERSION) -k $$k || exit 1; \
+	done
 
 deps:
 	./scripts/install-deps.sh
