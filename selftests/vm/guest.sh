@@ -18,7 +18,13 @@ mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o newinstance,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# A tree checked out under /tmp (CI may clone there) must stay visible:
+# the overlay's /tmp is writable already, so only hide the host's /tmp
+# behind a fresh tmpfs when the tree lives elsewhere.
+case "${vlbcwd:-/}/ $vlbcmd" in
+*/tmp/*) ;;
+*) mount -t tmpfs tmpfs /tmp ;;
+esac
 mount -t tmpfs tmpfs /run
 mkdir -p /run/netns /run/lock
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
