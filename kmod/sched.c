@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "vlb.h"
+#include "sched_ext.h"
 
 static LIST_HEAD(sched_list);
 static DEFINE_MUTEX(sched_mutex);
@@ -38,11 +39,25 @@ int vlb_sched_module_init(void)
 	sched_register(&vlb_sched_wrr);
 	sched_register(&vlb_sched_lc);
 	sched_register(&vlb_sched_wlc);
+	sched_register(&vlb_sched_sed);
+	sched_register(&vlb_sched_nq);
+	sched_register(&vlb_sched_sh);
+	sched_register(&vlb_sched_mh);
+	sched_register(&vlb_sched_fo);
+	sched_register(&vlb_sched_p2c);
+	sched_register(&vlb_sched_twos);
 	return 0;
 }
 
 void vlb_sched_module_exit(void)
 {
+	sched_unregister(&vlb_sched_twos);
+	sched_unregister(&vlb_sched_p2c);
+	sched_unregister(&vlb_sched_fo);
+	sched_unregister(&vlb_sched_mh);
+	sched_unregister(&vlb_sched_sh);
+	sched_unregister(&vlb_sched_nq);
+	sched_unregister(&vlb_sched_sed);
 	sched_unregister(&vlb_sched_wlc);
 	sched_unregister(&vlb_sched_lc);
 	sched_unregister(&vlb_sched_wrr);

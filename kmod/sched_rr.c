@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Round robin: each new connection goes to the next usable destination after
- * the one picked last. The cursor is a list position kept under a
- * per-service spinlock; a pick is O(1) unless many destinations in a row
- * are quiesced or overloaded. When the destination under the cursor is
- * removed the cursor goes back to the head of the list, so it never points
- * at memory that a grace period could free.
+ * the one picked last. The cursor is the id of the last pick, kept under a
+ * per-service spinlock and turned back into a destination through the
+ * service's xarray: a removed destination leaves the xarray before its last
+ * reference can go, so a reader never follows a cursor into memory that a
+ * grace period could free. A pick is O(1) unless many destinations in a
+ * row are quiesced or overloaded.
  */
 
 #include <linux/slab.h>
@@ -15,8 +16,9 @@
 
 struct rr_state {
 	struct vlb_sched_state hdr;
-	spinlock_t lock;		/* protects cur */
-	struct list_head *cur;		/* last pick, or &svc->dests */
+	spinlock_t lock;		/* protects cur_id */
+	u32 cur_id;			/* id of the last pick, if any */
+	bool cur_valid;
 };
 
 static int rr_init_service(struct vlb_service *svc)
@@ -27,27 +29,7 @@ static int rr_init_service(struct vlb_service *svc)
 		return -ENOMEM;
 	st->hdr.owner = &vlb_sched_rr;
 	spin_lock_init(&st->lock);
-	st->cur = &svc->dests;
 	rcu_assign_pointer(svc->sched_data, st);
-	return 0;
-}
-
-static int rr_update_service(struct vlb_service *svc)
-{
-	struct rr_state *st;
-	struct vlb_dest *d;
-
-	st = rcu_dereference_protected(svc->sched_data,
-				       lockdep_is_held(&svc->vn->lock));
-	if (!st || st->hdr.owner != &vlb_sched_rr)
-		return 0;
-	spin_lock_bh(&st->lock);
-	if (st->cur != &svc->dests) {
-		d = list_entry(st->cur, struct vlb_dest, list);
-		if (!test_bit(VLB_DEST_FL_AVAILABLE, &d->flags))
-			st->cur = &svc->dests;
-	}
-	spin_unlock_bh(&st->lock);
 	return 0;
 }
 
@@ -64,7 +46,8 @@ static struct vlb_dest *rr_schedule(struct vlb_service *svc,
 		return vlb_sched_first_usable(svc);
 
 	spin_lock_bh(&st->lock);
-	last = st->cur;
+	d = st->cur_valid ? xa_load(&svc->dest_xa, st->cur_id) : NULL;
+	last = d ? &d->list : &svc->dests;
 	/* From the one after the cursor to the end... */
 	d = list_entry(last, struct vlb_dest, list);
 	list_for_each_entry_continue_rcu(d, &svc->dests, list) {
@@ -81,7 +64,8 @@ static struct vlb_dest *rr_schedule(struct vlb_service *svc,
 	spin_unlock_bh(&st->lock);
 	return NULL;
 found:
-	st->cur = &d->list;
+	st->cur_id = d->id;
+	st->cur_valid = true;
 	spin_unlock_bh(&st->lock);
 	return d;
 }
@@ -90,6 +74,5 @@ struct vlb_scheduler vlb_sched_rr = {
 	.name		= "rr",
 	.owner		= THIS_MODULE,
 	.init_service	= rr_init_service,
-	.update_service	= rr_update_service,
 	.schedule	= rr_schedule,
 };
