@@ -61,8 +61,8 @@ static void vlb_count(struct vlb_net *vn, const struct vlb_conn *cp,
 }
 
 /*
- * Whether vlb can forward to d a packet of family af. Only a tunnel can
- * cross address families.
+ * Whether vlb can forward to d a packet of family af. Only a tunnel (any
+ * of IPIP, GUE and GRE) can cross address families.
  */
 static bool vlb_fwd_supported(const struct vlb_dest *d, u8 af)
 {
@@ -71,7 +71,7 @@ static bool vlb_fwd_supported(const struct vlb_dest *d, u8 af)
 	case VLB_FWD_DROUTE:
 		return d->af == af;
 	case VLB_FWD_TUNNEL:
-		return READ_ONCE(d->tun_type) == VLB_TUN_IPIP;
+		return READ_ONCE(d->tun_type) <= VLB_TUN_GRE;
 	}
 	return false;
 }
@@ -190,6 +190,15 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 		.af = p->af, .protocol = p->protocol, .dir = VLB_DIR_IN,
 	};
 	struct vlb_conn *cp;
+
+	/*
+	 * What the director sends at LOCAL_OUT without a socket is not a
+	 * client's: notably vlb's own GUE packets, which must not be taken
+	 * for a flow to a service (a fwmark one would match their mark).
+	 * Kernel replies (TCP resets, ICMP) come from control sockets.
+	 */
+	if (state->hook == NF_INET_LOCAL_OUT && !state->sk)
+		return NF_ACCEPT;
 
 	cp = vlb_conn_lookup(vn, &key);
 	if (cp) {

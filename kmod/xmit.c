@@ -29,6 +29,10 @@
 #include <net/addrconf.h>
 #include <net/ip_tunnels.h>
 #include <net/dsfield.h>
+#include <net/udp.h>
+#include <net/ip6_checksum.h>
+#include <net/gue.h>
+#include <net/gre.h>
 
 #include "conn.h"
 #include "proto.h"
@@ -414,6 +418,177 @@ static void vlb_push_outer(struct sk_buff *skb, struct net *net,
 	}
 }
 
+/*
+ * The encapsulation between the outer IP header and the inner packet, as
+ * Linux's own fou/gue and gre devices read it, and as IPVS writes it:
+ *  GUE: UDP to the destination's tunnel port, from a source port of the
+ *       flow's hash (receivers spread flows over their queues by it), then
+ *       a 4-byte GUE header (version 0) naming the inner protocol. With
+ *       remote checksum offload and an inner checksum still to be filled
+ *       in, a private flags word and the REMCSUM option (where the inner
+ *       checksum starts and goes) follow: the receiver derives it from the
+ *       outer UDP checksum, so the director touches no payload.
+ *  GRE: 4 bytes, the inner EtherType, plus checksum and reserved field
+ *       when checksummed.
+ */
+struct vlb_encap {
+	u8 type;			/* enum vlb_tun_type */
+	u16 flags;			/* enum vlb_tun_flags */
+	__be16 port;
+	unsigned int len;		/* bytes after the outer IP header */
+	bool remcsum;			/* the GUE REMCSUM option goes in */
+};
+
+#define VLB_GUE_REMCSUM_LEN	(GUE_LEN_PRIV + GUE_PLEN_REMCSUM)
+#define VLB_GRE_CSUM_LEN	4	/* checksum + reserved1 */
+
+static void vlb_encap_init(struct vlb_encap *e, const struct vlb_dest *d,
+			   const struct sk_buff *skb)
+{
+	e->type = READ_ONCE(d->tun_type);
+	e->flags = READ_ONCE(d->tun_flags);
+	e->port = READ_ONCE(d->tun_port);
+	e->remcsum = false;
+	switch (e->type) {
+	case VLB_TUN_GUE:
+		e->len = sizeof(struct udphdr) + sizeof(struct guehdr);
+		/* Only a checksum left to the hardware can be left remote. */
+		if (e->flags == VLB_TUN_F_REMCSUM &&
+		    skb->ip_summed == CHECKSUM_PARTIAL) {
+			e->remcsum = true;
+			e->len += VLB_GUE_REMCSUM_LEN;
+		}
+		break;
+	case VLB_TUN_GRE:
+		e->len = sizeof(struct gre_base_hdr);
+		if (e->flags == VLB_TUN_F_CSUM)
+			e->len += VLB_GRE_CSUM_LEN;
+		break;
+	default:
+		e->len = 0;
+	}
+}
+
+/* The GSO types that let the stack segment the encapsulated packet. */
+static int vlb_encap_gso_type(const struct vlb_encap *e, u8 outer_af)
+{
+	int ipxip = outer_af == AF_INET6 ? SKB_GSO_IPXIP6 : SKB_GSO_IPXIP4;
+
+	switch (e->type) {
+	case VLB_TUN_GUE:
+		/*
+		 * The UDP tunnel segmenter hands the inner packet to the
+		 * IP-in-IP segmenter of the outer family, which wants its
+		 * own type too.
+		 */
+		if (e->flags == VLB_TUN_F_NOCSUM)
+			return ipxip | SKB_GSO_UDP_TUNNEL;
+		return ipxip | SKB_GSO_UDP_TUNNEL_CSUM |
+		       (e->remcsum ? SKB_GSO_TUNNEL_REMCSUM : 0);
+	case VLB_TUN_GRE:
+		return e->flags == VLB_TUN_F_CSUM ? SKB_GSO_GRE_CSUM :
+						    SKB_GSO_GRE;
+	}
+	return ipxip;
+}
+
+/*
+ * Push the GUE or GRE header in front of the inner packet (at skb->data)
+ * and leave the transport header on it. The outer addresses are those of
+ * the UDP pseudo-header. Returns the protocol of the outer IP header.
+ */
+static u8 vlb_push_encap(struct sk_buff *skb, const struct vlb_encap *e, u8 inner_proto,
+			 __be16 sport, u8 outer_af,
+			 const union nf_inet_addr *saddr,
+			 const union nf_inet_addr *daddr)
+{
+	if (e->type == VLB_TUN_GUE) {
+		struct guehdr *gueh;
+		struct udphdr *uh;
+
+		if (e->remcsum) {
+			/* Offsets from the inner packet, i.e. after GUE. */
+			u16 start = skb_checksum_start_offset(skb);
+			__be16 *opt;
+			__be32 *pflags;
+
+			opt = skb_push(skb, GUE_PLEN_REMCSUM);
+			opt[0] = htons(start);
+			opt[1] = htons(start + skb->csum_offset);
+			pflags = skb_push(skb, GUE_LEN_PRIV);
+			*pflags = GUE_PFLAG_REMCSUM;
+			/*
+			 * The inner checksum stays unfinished on purpose; a
+			 * segmented packet keeps its offload state for GSO.
+			 */
+			if (!skb_is_gso(skb)) {
+				skb->ip_summed = CHECKSUM_NONE;
+				skb->encapsulation = 0;
+			}
+		}
+		gueh = skb_push(skb, sizeof(*gueh));
+		gueh->word = 0;			/* version 0, control 0 */
+		gueh->hlen = e->remcsum ? VLB_GUE_REMCSUM_LEN >> 2 : 0;
+		gueh->proto_ctype = inner_proto;
+		if (e->remcsum)
+			gueh->flags = GUE_FLAG_PRIV;
+
+		uh = skb_push(skb, sizeof(*uh));
+		skb_reset_transport_header(skb);
+		uh->source = sport;
+		uh->dest = e->port;
+		uh->len = htons(skb->len);
+		uh->check = 0;
+		/*
+		 * A full checksum (offloaded where the device can) for CSUM
+		 * and REMCSUM; none for NOCSUM, which IPv6 receivers take
+		 * from tunnel sockets such as fou's (RFC 6935).
+		 */
+		if (outer_af == AF_INET6)
+			udp6_set_csum(e->flags == VLB_TUN_F_NOCSUM, skb,
+				      &saddr->in6, &daddr->in6, skb->len);
+		else
+			udp_set_csum(e->flags == VLB_TUN_F_NOCSUM, skb,
+				     saddr->ip, daddr->ip, skb->len);
+		return IPPROTO_UDP;
+	}
+
+	/* GRE */
+	if (e->flags == VLB_TUN_F_CSUM) {
+		__sum16 *csum = skb_push(skb, VLB_GRE_CSUM_LEN);
+		struct gre_base_hdr *greh;
+
+		csum[0] = 0;
+		csum[1] = 0;			/* reserved1 */
+		greh = skb_push(skb, sizeof(*greh));
+		skb_reset_transport_header(skb);
+		greh->flags = GRE_CSUM;
+		greh->protocol = inner_proto == IPPROTO_IPV6 ?
+				 htons(ETH_P_IPV6) : htons(ETH_P_IP);
+		/* GSO checksums each segment itself (SKB_GSO_GRE_CSUM). */
+		if (!skb_is_gso(skb)) {
+			if (skb->ip_summed == CHECKSUM_PARTIAL) {
+				/* The inner sum is known once it is filled. */
+				*csum = csum_fold(lco_csum(skb));
+			} else {
+				/* The sum of everything, left to the device. */
+				skb->ip_summed = CHECKSUM_PARTIAL;
+				skb->csum_start = skb_transport_header(skb) -
+						  skb->head;
+				skb->csum_offset = sizeof(*greh);
+			}
+		}
+	} else {
+		struct gre_base_hdr *greh = skb_push(skb, sizeof(*greh));
+
+		skb_reset_transport_header(skb);
+		greh->flags = 0;
+		greh->protocol = inner_proto == IPPROTO_IPV6 ?
+				 htons(ETH_P_IPV6) : htons(ETH_P_IP);
+	}
+	return IPPROTO_GRE;
+}
+
 unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
 			     const struct nf_hook_state *state)
 {
@@ -421,25 +596,22 @@ unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
 	unsigned int hlen, mtu, dst_mtu_val;
 	union nf_inet_addr saddr;
 	struct dst_entry *dst;
+	struct vlb_encap encap;
 	__be32 flowlabel = 0;
-	u8 dsfield, proto;
-	int gso_type;
+	u8 dsfield, proto, outer_proto;
+	__be16 sport = 0;
 	bool df;
 
+	vlb_encap_init(&encap, d, skb);
 	/* The control plane accepts no other encapsulation. */
-	if (READ_ONCE(d->tun_type) != VLB_TUN_IPIP)
+	if (encap.type > VLB_TUN_GRE)
 		return NF_DROP;
 
 	dst = vlb_route(state->net, d, &cp->daddr, &saddr, 0);
 	if (!dst)
 		return NF_DROP;
-	if (d->af == AF_INET6) {
-		hlen = sizeof(struct ipv6hdr);
-		gso_type = SKB_GSO_IPXIP6;
-	} else {
-		hlen = sizeof(struct iphdr);
-		gso_type = SKB_GSO_IPXIP4;
-	}
+	hlen = encap.len + (d->af == AF_INET6 ? sizeof(struct ipv6hdr) :
+						sizeof(struct iphdr));
 	dst_mtu_val = dst_mtu(dst);
 	mtu = dst_mtu_val > hlen ? dst_mtu_val - hlen : 0;
 
@@ -468,19 +640,36 @@ unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
 
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + hlen))
 		goto drop;
+	/* From the inner headers, before they become the inner ones. */
+	if (encap.type == VLB_TUN_GUE)
+		sport = udp_flow_src_port(state->net, skb, 0, 0, false);
+	/*
+	 * The inner packet starts at its IP header, with no link layer: the
+	 * tunnel segmenters find it at the inner "mac" header.
+	 */
+	skb_reset_mac_header(skb);
 	/* Inner header offsets for GSO and checksum offload, before the push. */
-	if (iptunnel_handle_offloads(skb, gso_type))
+	if (iptunnel_handle_offloads(skb, vlb_encap_gso_type(&encap, d->af)))
 		goto drop;
-	skb_set_inner_ipproto(skb, proto);
+	if (encap.type == VLB_TUN_GRE)
+		skb_set_inner_protocol(skb, proto == IPPROTO_IPV6 ?
+				       htons(ETH_P_IPV6) : htons(ETH_P_IP));
+	else
+		skb_set_inner_ipproto(skb, proto);
 
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 	skb_clear_tstamp(skb);
-	vlb_push_outer(skb, state->net, dst, &saddr, &cp->daddr, d->af, proto,
-		       dsfield, df, flowlabel);
+	outer_proto = proto;
+	if (encap.type != VLB_TUN_IPIP)
+		outer_proto = vlb_push_encap(skb, &encap, proto,
+					     sport, d->af, &saddr, &cp->daddr);
+	vlb_push_outer(skb, state->net, dst, &saddr, &cp->daddr, d->af,
+		       outer_proto, dsfield, df, flowlabel);
 	/*
 	 * A new packet of the director's: through LOCAL_OUT, where vlb's own
-	 * hook lets IPIP pass. It carries the inner packet's "untracked".
+	 * hook lets it pass (IPIP and GRE are not its protocols, GUE is sent
+	 * without a socket). It carries the inner packet's "untracked".
 	 */
 	if (d->af == AF_INET6)
 		ip6_local_out(state->net, NULL, skb);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Direct routing (-g) and IP-in-IP tunnelling (-i) with round robin, end to
-# end, for TCP and UDP over IPv4 and IPv6: the client's requests to the
+# Direct routing (-g) and tunnelling (-i: IP-in-IP, GUE and GRE, with and
+# without checksums) with round robin, end to end, for TCP and UDP over
+# IPv4 and IPv6: the client's requests to the
 # virtual IP reach the director, which passes each new connection to the
 # next real server; the real servers hold the virtual IP themselves (on lo
 # for DR, which they must not announce; decapsulated from tunl0 / ip6tnl0
@@ -11,7 +12,11 @@
 # client's packets inbound (per service and per destination) and nothing
 # outbound, TCP connections count as active only while established (as
 # IPVS counts them), and an oversize DF datagram for a tunnel gets a
-# "fragmentation needed" / "packet too big" back to the client.
+# "fragmentation needed" / "packet too big" back to the client, with the
+# MTU less the tunnel's headers. The real servers decapsulate with Linux's
+# own devices: tunl0 / ip6tnl0 for IPIP, behind a fou socket for GUE, a
+# gre / ip6gre device for GRE; they validate the checksums (the director
+# computes them in software for GUE and GRE: its tx offload is off).
 #
 # Topology: the director is one-armed, on the servers' LAN; a router
 # between client and LAN routes the virtual IP to it, and the servers'
@@ -23,7 +28,7 @@
 #   [fd00:1::2/64]        [fd00:1::1/64]          |   VIP on lo
 #                         br0 10.0.2.1/24 --------+-- rs1..rs3 10.0.2.1N/24
 #                         [fd00:2::1/64]              VIP on lo, tunl0, ip6tnl0
-#                         VIP via 10.0.2.10
+#                         VIP via 10.0.2.10          gre1, ip6gre1, fou 6080
 #
 # (lib.sh's topo_create routes the servers' answers through the director,
 # as NAT needs, hence a topology of its own here.)
@@ -41,12 +46,17 @@ UDP_LEN4=$((20 + 8 + 6))	# IPv4 + UDP headers + "hello\n"
 UDP_LEN6=$((40 + 8 + 6))
 
 ktap_print_header
-ktap_set_plan 21
+ktap_set_plan 44
+GUE_PORT=6080
 
 # The modules the real servers' tunnel devices come from; a namespace gets
 # its fallback devices tunl0 and ip6tnl0 if they are loaded before it is made.
 modprobe ipip 2>/dev/null
 modprobe ip6_tunnel 2>/dev/null
+modprobe fou 2>/dev/null
+modprobe fou6 2>/dev/null
+modprobe ip_gre 2>/dev/null
+modprobe ip6_gre 2>/dev/null
 
 fwd_topo()
 {
@@ -128,6 +138,11 @@ fwd_topo()
 		if in_ns "$ns" ip link show ip6tnl0 >/dev/null 2>&1; then
 			in_ns "$ns" ip link set ip6tnl0 up || return 1
 		fi
+		# GUE: fou sockets hand the inner packets to tunl0 / ip6tnl0.
+		in_ns "$ns" ip -b - <<-EOF || return 1
+		fou add port $GUE_PORT gue
+		fou add port $GUE_PORT gue -6
+		EOF
 	done
 
 	# What the client sends to the services, counted at the IP layer.
@@ -146,6 +161,52 @@ fwd_topo()
 		counter udp6 {}
 	}
 	EOF
+}
+
+# rs_gre CSUM: each real server's GRE devices, gre1 and ip6gre1, receiving
+# from anywhere; with CSUM "icsum" they require (and check) GRE checksums,
+# without they refuse checksummed packets.
+rs_gre()
+{
+	local i ns
+	for i in 0 1 2; do
+		ns=${RS_NS[i]}
+		in_ns "$ns" ip link del gre1 2>/dev/null
+		in_ns "$ns" ip link del ip6gre1 2>/dev/null
+		in_ns "$ns" ip -b - <<-EOF || return 1
+		link add gre1 type gre local ${RS_ADDRS[i]} $1
+		link add ip6gre1 type ip6gre local ${RS6_ADDRS[i]} $1
+		link set gre1 up
+		link set ip6gre1 up
+		EOF
+	done
+}
+
+# The director's checksum offload off: what it sends is checksummed in
+# software (GSO segmented so too), so the servers check real sums.
+director_csum_sw()
+{
+	in_ns "$D" "$PYTHON" - <<-'EOF'
+	import array, fcntl, socket, struct
+	val = array.array("I", [0x17, 0])          # ETHTOOL_STXCSUM, off
+	ifr = struct.pack("16sQ", b"eth0", val.buffer_info()[0]) + bytes(16)
+	s = socket.socket()
+	fcntl.ioctl(s.fileno(), 0x8946, ifr)       # SIOCETHTOOL
+	EOF
+}
+
+# csum_errors: checksum errors the real servers counted (UDP; GRE's count
+# as receive errors of the GRE devices).
+csum_errors()
+{
+	local i n=0 v
+	for i in 0 1 2; do
+		v=$(in_ns "${RS_NS[i]}" sh -c 'awk "/^Udp: [0-9]/ { print \$8 }" /proc/net/snmp
+			awk "/^Udp6InCsumErrors/ { print \$2 }" /proc/net/snmp6
+			awk "/gre1:/ { print \$4 }" /proc/net/dev')
+		for v in $v; do n=$((n + v)); done
+	done
+	echo $n
 }
 
 # client_sent NAME: "packets bytes" of nft counter NAME in the client.
@@ -329,12 +390,22 @@ check_active()
 	fi
 }
 
-# pmtu_case FAMILY: a datagram too big for the tunnel with DF set must not
-# pass, and the client must learn the tunnel's MTU from the director.
+# pmtu_case FAMILY WANT [NAME]: a datagram too big for the tunnel with DF
+# set must not pass, and the client must learn the tunnel's MTU, WANT, from
+# the director.
 pmtu_case()
 {
-	local fam=$1 vip want out
-	[[ $fam == 4 ]] && { vip=$VIP; want=1480; } || { vip=$VIP6; want=1460; }
+	local fam=$1 want=$2 name=${3:-TUN} vip out
+	[[ $fam == 4 ]] && vip=$VIP || vip=$VIP6
+	# Forget the path MTU learnt before: it hangs on the route's next hop,
+	# which IPv4 shares between equal routes; a new protocol number makes
+	# the route (and its next hop) new.
+	PMTU_PROTO=$((${PMTU_PROTO:-199} + 1))
+	if [[ $fam == 4 ]]; then
+		in_ns "$C" ip route replace $VIP/32 via 10.0.1.1 proto $PMTU_PROTO
+	else
+		in_ns "$C" ip route replace $VIP6/128 via fd00:1::1 proto $PMTU_PROTO
+	fi
 	out=$(in_ns "$C" "$PYTHON" - "$vip" "$fam" <<-'EOF'
 	import socket, sys, time
 	addr, fam = sys.argv[1], sys.argv[2]
@@ -361,12 +432,12 @@ pmtu_case()
 	)
 	diag "IPv$fam: client after oversize DF datagrams: $out"
 	# EMSGSIZE (90) and the path MTU lowered by the director's ICMP.
-	ktap_test_result "TUN IPv$fam: oversize DF datagram gets frag needed / packet too big (MTU $want)" \
+	ktap_test_result "$name IPv$fam: oversize DF datagram gets frag needed / packet too big (MTU $want)" \
 		test "$out" == "error 90 $want"
 }
 
 if ! fwd_topo || ! topo_servers 80; then
-	for i in $(seq 21); do ktap_test_fail "topology"; done
+	for i in $(seq 44); do ktap_test_fail "topology"; done
 	ktap_finished
 fi
 
@@ -384,8 +455,30 @@ in_ns "$D" "$VLBADM" -R <<-EOF
 -A -u [$VIP6]:8080 -s rr
 -a -u [$VIP6]:8080 -r [${RS6_ADDRS[0]}]:8080 -i
 EOF
-pmtu_case 4
-pmtu_case 6
+pmtu_case 4 1480
+pmtu_case 6 1460
+
+# GUE and GRE: the MTU less outer IP, UDP + GUE (12) or GRE (4) headers.
+in_ns "$D" "$VLBADM" -R <<-EOF
+-e -u $VIP:8080 -r ${RS_ADDRS[0]}:8080 -i --tun-type gue --tun-port $GUE_PORT
+-e -u [$VIP6]:8080 -r [${RS6_ADDRS[0]}]:8080 -i --tun-type gre
+EOF
+pmtu_case 4 1468 GUE
+pmtu_case 6 1456 GRE
+
+director_csum_sw || diag "could not turn the director's checksum offload off"
+GUE="-i --tun-type gue --tun-port $GUE_PORT"
+err0=$(csum_errors)
+run_case GUE "$GUE" 4
+run_case GUE-remcsum "$GUE --tun-remcsum" 4
+run_case GUE-csum "$GUE --tun-csum" 6
+rs_gre icsum || diag "GRE devices with icsum: failed"
+run_case GRE-csum "-i --tun-type gre --tun-csum" 4
+rs_gre || diag "GRE devices: failed"
+run_case GRE "-i --tun-type gre" 6
+err1=$(csum_errors)
+ktap_test_result "GUE, GRE: the real servers found no bad checksum ($err0 -> $err1)" \
+	test "$err0" == "$err1"
 
 got=$(in_ns "$D" "$VLBADM" -C && in_ns "$D" "$VLBADM" -Sn)
 ktap_test_result "flush leaves nothing" test -z "$got"
