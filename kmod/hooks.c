@@ -76,6 +76,24 @@ static bool vlb_fwd_supported(const struct vlb_dest *d, u8 af)
 	return false;
 }
 
+/*
+ * An ICMP error from the client side about a DR or TUN connection goes to
+ * the real server unchanged, the way the connection's packets do.
+ */
+static unsigned int vlb_icmp_to_server(struct vlb_net *vn, struct sk_buff *skb,
+				       const struct vlb_conn *cp,
+				       unsigned int len,
+				       const struct nf_hook_state *state)
+{
+	unsigned int verdict = vlb_conn_fwd(cp) == VLB_FWD_DROUTE ?
+			       vlb_xmit_dr(skb, cp, state) :
+			       vlb_xmit_tunnel(skb, cp, state);
+
+	if (verdict != NF_DROP)
+		vlb_count(vn, cp, VLB_DIR_IN, len);
+	return verdict;
+}
+
 /* Send the packet on its way: a netfilter verdict. */
 static unsigned int vlb_xmit(struct sk_buff *skb, const struct vlb_conn *cp,
 			     const struct vlb_pkt *p, int dir,
@@ -354,16 +372,8 @@ static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	vlb_untrack(skb);
-	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ) {
-		/* DR, TUN: to the real server as it is, like the packets. */
-		unsigned int verdict = vlb_conn_fwd(cp) == VLB_FWD_DROUTE ?
-				       vlb_xmit_dr(skb, cp, state) :
-				       vlb_xmit_tunnel(skb, cp, state);
-
-		if (verdict != NF_DROP)
-			vlb_count(vn, cp, dir, len);
-		return verdict;
-	}
+	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ)
+		return vlb_icmp_to_server(vn, skb, cp, len, state);
 
 	if (skb_ensure_writable(skb, ic.cthoff + 2 * sizeof(__be16)))
 		return NF_DROP;
@@ -440,15 +450,8 @@ static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	vlb_untrack(skb);
-	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ) {
-		unsigned int verdict = vlb_conn_fwd(cp) == VLB_FWD_DROUTE ?
-				       vlb_xmit_dr(skb, cp, state) :
-				       vlb_xmit_tunnel(skb, cp, state);
-
-		if (verdict != NF_DROP)
-			vlb_count(vn, cp, dir, len);
-		return verdict;
-	}
+	if (dir == VLB_DIR_IN && vlb_conn_fwd(cp) != VLB_FWD_MASQ)
+		return vlb_icmp_to_server(vn, skb, cp, len, state);
 
 	if (skb_ensure_writable(skb, ic.cthoff + 2 * sizeof(__be16)))
 		return NF_DROP;
