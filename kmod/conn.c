@@ -29,11 +29,14 @@ struct vlb_conn_tab {
 	struct delayed_work gc_work;
 	struct rhashtable_iter gc_iter;	/* where the GC walk stopped */
 	bool gc_walking;		/* gc_iter is entered */
+	u64 __percpu *drops;		/* new flows refused: table full */
 };
 
 #define VLB_GC_INTERVAL		(HZ / 4)
 #define VLB_GC_MIN_BUDGET	1024U	/* entries looked at per run */
 #define VLB_GC_MAX_BUDGET	(1U << 17)
+/* How long an expired template waits for its connections, as in IPVS. */
+#define VLB_TPL_GRACE		(60 * HZ)
 
 static struct kmem_cache *vlb_conn_cachep;
 
@@ -75,11 +78,12 @@ static int vlb_conn_obj_cmpfn(struct rhashtable_compare_arg *arg,
 {
 	const struct vlb_conn_key *k = arg->key;
 	const struct vlb_conn *cp = obj;
+	bool tpl = READ_ONCE(cp->sf) & VLB_CONN_SF_TEMPLATE;
 
 	if (cp->cport != k->cport || cp->protocol != k->protocol ||
-	    cp->af != k->af)
+	    cp->af != k->af || tpl != (k->dir == VLB_DIR_TPL))
 		return 1;
-	if (k->dir == VLB_DIR_IN) {
+	if (k->dir != VLB_DIR_OUT) {
 		if (cp->vport != k->port ||
 		    !vlb_addr_equal(cp->af, &cp->vaddr, k->addr))
 			return 1;
@@ -95,6 +99,8 @@ static const struct rhashtable_params vlb_conn_params = {
 	.head_offset		= offsetof(struct vlb_conn, node),
 	.key_len		= sizeof(struct vlb_conn_key),
 	.min_size		= 256,
+	/* 2^30 buckets; conn_max (at most 2^30 entries) stops it first. */
+	.max_size		= 1U << 30,
 	.automatic_shrinking	= true,
 	.hashfn			= vlb_conn_key_hashfn,
 	.obj_hashfn		= vlb_conn_obj_hashfn,
@@ -112,7 +118,7 @@ struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
 struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 			      const struct vlb_conn_key *key,
 			      const union nf_inet_addr *daddr, __be16 dport,
-			      struct vlb_dest *dest, u8 state,
+			      struct vlb_dest *dest, u8 state, u32 sf_bits,
 			      unsigned long timeout, bool *created)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
@@ -120,6 +126,17 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 	bool active;
 
 	*created = false;
+	/*
+	 * The bound that keeps a SYN flood from taking the memory: past it
+	 * new flows are refused before anything is allocated, and known
+	 * connections go on as before. Concurrent inserts may overshoot by
+	 * one per CPU.
+	 */
+	if (unlikely((unsigned int)atomic_read(&ct->ht.nelems) >=
+		     READ_ONCE(vn->sysctl.conn_max))) {
+		this_cpu_inc(*ct->drops);
+		return ERR_PTR(-ENOSPC);
+	}
 	cp = kmem_cache_alloc(vlb_conn_cachep, GFP_ATOMIC | __GFP_NOWARN);
 	if (!cp)
 		return ERR_PTR(-ENOMEM);
@@ -148,7 +165,8 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 	cp->dport = dport;
 	cp->af = key->af;
 	cp->protocol = key->protocol;
-	cp->sf = state | ((u32)dest->fwd << VLB_CONN_SF_FWD_SHIFT);
+	cp->sf = state | sf_bits |
+		 ((u32)READ_ONCE(dest->fwd) << VLB_CONN_SF_FWD_SHIFT);
 	cp->expires = vlb_tick_now() + vlb_jiffies_to_ticks(timeout);
 	cp->dest = dest;
 
@@ -157,7 +175,10 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 	 * unlinked (and unbound) by the GC or a service flush at any time.
 	 */
 	active = vlb_proto_state_active(cp->protocol, state);
-	vlb_dest_conn_bind(dest, active);
+	if (sf_bits & VLB_CONN_SF_TEMPLATE)
+		vlb_dest_tpl_bind(dest);
+	else
+		vlb_dest_conn_bind(dest, active);
 	old = rhashtable_lookup_get_insert_key(&ct->ht, key, &cp->node,
 					       vlb_conn_params);
 	if (likely(!old)) {
@@ -166,7 +187,10 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 	}
 
 	/* Lost a race with another CPU for the same flow, or no memory. */
-	vlb_dest_conn_unbind(dest, active);
+	if (sf_bits & VLB_CONN_SF_TEMPLATE)
+		vlb_dest_tpl_unbind(dest);
+	else
+		vlb_dest_conn_unbind(dest, active);
 	vlb_dest_put(dest);
 	kmem_cache_free(vlb_conn_cachep, cp);
 	return old;
@@ -198,15 +222,33 @@ static void vlb_conn_free_rcu(struct rcu_head *head)
 }
 
 /* Mark dead and undo the destination accounting, exactly once. */
-static void vlb_conn_kill(struct vlb_conn *cp)
+static u32 vlb_conn_kill(struct vlb_conn *cp)
 {
 	u32 old = READ_ONCE(cp->sf);
 
 	while (!try_cmpxchg(&cp->sf, &old, old | VLB_CONN_SF_DEAD))
 		;
-	vlb_dest_conn_unbind(cp->dest,
-			     vlb_proto_state_active(cp->protocol,
-						    old & VLB_CONN_SF_STATE));
+	if (old & VLB_CONN_SF_TEMPLATE)
+		vlb_dest_tpl_unbind(cp->dest);
+	else
+		vlb_dest_conn_unbind(cp->dest,
+				     vlb_proto_state_active(cp->protocol,
+							    old & VLB_CONN_SF_STATE));
+	return old;
+}
+
+/* A connection under a template ended: the template no longer waits. */
+static void vlb_tpl_unhold(struct vlb_conn *tpl);
+
+static void vlb_tpl_put(struct vlb_net *vn, const struct vlb_conn *cp)
+{
+	struct vlb_conn *tpl;
+
+	rcu_read_lock();
+	tpl = vlb_tpl_lookup(vn, cp->dest->svc, &cp->caddr, cp->protocol);
+	if (tpl)
+		vlb_tpl_unhold(tpl);
+	rcu_read_unlock();
 }
 
 /*
@@ -217,9 +259,27 @@ static bool vlb_conn_unlink(struct vlb_conn_tab *ct, struct vlb_conn *cp)
 {
 	if (rhashtable_remove_fast(&ct->ht, &cp->node, vlb_conn_params))
 		return false;
-	vlb_conn_kill(cp);
+	if (vlb_conn_kill(cp) & VLB_CONN_SF_CTL)
+		vlb_tpl_put(ct->vn, cp);
 	call_rcu(&cp->rcu, vlb_conn_free_rcu);
 	return true;
+}
+
+/*
+ * Expire a connection the GC found idle. A template that still controls
+ * connections gets another VLB_TPL_GRACE instead, so that a client keeps
+ * its real server while any of its connections lives.
+ */
+static void vlb_conn_gc_one(struct vlb_conn_tab *ct, struct vlb_conn *cp)
+{
+	u32 sf = READ_ONCE(cp->sf);
+
+	if ((sf & VLB_CONN_SF_TEMPLATE) && (sf >> VLB_CONN_SF_NCTL_SHIFT)) {
+		WRITE_ONCE(cp->expires, vlb_tick_now() +
+			   vlb_jiffies_to_ticks(VLB_TPL_GRACE));
+		return;
+	}
+	vlb_conn_unlink(ct, cp);
 }
 
 void vlb_conn_expire_now(struct vlb_net *vn, struct vlb_conn *cp)
@@ -263,7 +323,7 @@ static void vlb_conn_gc(struct work_struct *work)
 			break;
 		}
 		if (vlb_conn_expired(cp, now))
-			vlb_conn_unlink(ct, cp);
+			vlb_conn_gc_one(ct, cp);
 		if (!(n & 255) && need_resched()) {
 			rhashtable_walk_stop(&ct->gc_iter);
 			cond_resched();
@@ -287,8 +347,14 @@ int vlb_conn_net_init(struct vlb_net *vn)
 	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
 	if (!ct)
 		return -ENOMEM;
+	ct->drops = alloc_percpu(u64);
+	if (!ct->drops) {
+		kfree(ct);
+		return -ENOMEM;
+	}
 	err = rhashtable_init(&ct->ht, &vlb_conn_params);
 	if (err) {
+		free_percpu(ct->drops);
 		kfree(ct);
 		return err;
 	}
@@ -329,10 +395,13 @@ void vlb_conn_net_exit(struct vlb_net *vn)
 	 */
 	rcu_barrier();
 	vn->conn_tab = NULL;
+	free_percpu(ct->drops);
 	kfree(ct);
 }
 
-void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
+/* Unlink every entry of svc (only its templates if tpl_only). */
+static void vlb_conn_flush(struct vlb_net *vn, struct vlb_service *svc,
+			   bool tpl_only)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
 	struct rhashtable_iter iter;
@@ -349,7 +418,8 @@ void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
 				continue;
 			break;
 		}
-		if (cp->dest->svc == svc)
+		if (cp->dest->svc == svc &&
+		    (!tpl_only || (READ_ONCE(cp->sf) & VLB_CONN_SF_TEMPLATE)))
 			vlb_conn_unlink(ct, cp);
 		if (!(++n & 1023)) {
 			rhashtable_walk_stop(&iter);
@@ -359,6 +429,159 @@ void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+}
+
+void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
+{
+	vlb_conn_flush(vn, svc, false);
+}
+
+void vlb_conn_flush_templates(struct vlb_net *vn, struct vlb_service *svc)
+{
+	vlb_conn_flush(vn, svc, true);
+}
+
+unsigned int vlb_conn_count(struct vlb_net *vn)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+
+	return ct ? atomic_read(&ct->ht.nelems) : 0;
+}
+
+u64 vlb_conn_drops(struct vlb_net *vn)
+{
+	struct vlb_conn_tab *ct = vn->conn_tab;
+	u64 sum = 0;
+	int cpu;
+
+	if (!ct)
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(ct->drops, cpu));
+	return sum;
+}
+
+/*
+ * The template key of a client: its address masked to the service's
+ * persistence granularity, client port 0, and the service's address and
+ * port, or for a firewall-mark service the mark in place of the address,
+ * port 0 and protocol 0 (IPPROTO_IP), so one template covers TCP and UDP.
+ */
+struct vlb_tpl_key {
+	struct vlb_conn_key key;
+	union nf_inet_addr caddr, vaddr;
+};
+
+static void vlb_tpl_key(struct vlb_tpl_key *tk, const struct vlb_service *svc,
+			const union nf_inet_addr *caddr, u8 protocol)
+{
+	u32 plen = READ_ONCE(svc->netmask);
+
+	memset(&tk->caddr, 0, sizeof(tk->caddr));
+	memset(&tk->vaddr, 0, sizeof(tk->vaddr));
+	if (svc->af == AF_INET6) {
+		ipv6_addr_prefix(&tk->caddr.in6, &caddr->in6,
+				 min_t(u32, plen, 128));
+	} else {
+		tk->caddr.ip = plen ? caddr->ip &
+				      htonl(~0U << (32 - min_t(u32, plen, 32))) :
+				      0;
+	}
+	if (svc->fwmark) {
+		tk->vaddr.all[0] = htonl(svc->fwmark);
+		protocol = 0;
+	} else {
+		tk->vaddr = svc->addr;
+	}
+	tk->key.caddr = &tk->caddr;
+	tk->key.addr = &tk->vaddr;
+	tk->key.cport = 0;
+	tk->key.port = svc->fwmark ? 0 : svc->port;
+	tk->key.af = svc->af;
+	tk->key.protocol = protocol;
+	tk->key.dir = VLB_DIR_TPL;
+}
+
+struct vlb_conn *vlb_tpl_lookup(struct vlb_net *vn,
+				const struct vlb_service *svc,
+				const union nf_inet_addr *caddr, u8 protocol)
+{
+	struct vlb_tpl_key tk;
+
+	vlb_tpl_key(&tk, svc, caddr, protocol);
+	return vlb_conn_lookup(vn, &tk.key);
+}
+
+struct vlb_conn *vlb_tpl_new(struct vlb_net *vn, struct vlb_service *svc,
+			     const union nf_inet_addr *caddr, u8 protocol,
+			     struct vlb_dest *dest)
+{
+	struct vlb_tpl_key tk;
+	bool created;
+
+	vlb_tpl_key(&tk, svc, caddr, protocol);
+	return vlb_conn_new(vn, &tk.key, &dest->addr, dest->port, dest,
+			    VLB_TCP_S_NONE, VLB_CONN_SF_TEMPLATE,
+			    (unsigned long)READ_ONCE(svc->timeout) * HZ,
+			    &created);
+}
+
+/* Count one more connection; false if tpl is dead or the count stuck. */
+static bool vlb_tpl_hold(struct vlb_conn *tpl)
+{
+	u32 old = READ_ONCE(tpl->sf);
+
+	do {
+		if (old & VLB_CONN_SF_DEAD)
+			return false;
+		if ((old >> VLB_CONN_SF_NCTL_SHIFT) == VLB_CONN_SF_NCTL_MAX)
+			return false;	/* saturated: no longer counts */
+	} while (!try_cmpxchg(&tpl->sf, &old, old + VLB_CONN_SF_NCTL_ONE));
+	return true;
+}
+
+static void vlb_tpl_unhold(struct vlb_conn *tpl)
+{
+	u32 old = READ_ONCE(tpl->sf), n;
+
+	do {
+		n = old >> VLB_CONN_SF_NCTL_SHIFT;
+		if (!n || n == VLB_CONN_SF_NCTL_MAX)
+			return;
+	} while (!try_cmpxchg(&tpl->sf, &old, old - VLB_CONN_SF_NCTL_ONE));
+}
+
+void vlb_tpl_attach(struct vlb_conn *tpl, struct vlb_conn *cp)
+{
+	u32 old;
+
+	if (!vlb_tpl_hold(tpl))
+		return;
+	old = READ_ONCE(cp->sf);
+	do {
+		if (old & VLB_CONN_SF_DEAD) {
+			vlb_tpl_unhold(tpl);
+			return;
+		}
+	} while (!try_cmpxchg(&cp->sf, &old, old | VLB_CONN_SF_CTL));
+}
+
+void vlb_conn_init_onepacket(struct vlb_conn *cp,
+			     const struct vlb_conn_key *key,
+			     struct vlb_dest *dest, __be16 dport)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->caddr = *key->caddr;
+	cp->vaddr = *key->addr;
+	cp->daddr = dest->addr;
+	cp->cport = key->cport;
+	cp->vport = key->port;
+	cp->dport = dport;
+	cp->af = key->af;
+	cp->protocol = key->protocol;
+	cp->sf = VLB_CONN_S_UDP |
+		 ((u32)READ_ONCE(dest->fwd) << VLB_CONN_SF_FWD_SHIFT);
+	cp->dest = dest;
 }
 
 unsigned int vlb_conn_tab_size(struct vlb_net *vn)
@@ -393,6 +616,8 @@ static int vlb_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	flags = (sf & VLB_CONN_SF_FWD_MASK) >> VLB_CONN_SF_FWD_SHIFT;
 	if (!vlb_proto_state_active(cp->protocol, state))
 		flags |= VLB_CONN_F_INACTIVE;
+	if (sf & VLB_CONN_SF_TEMPLATE)
+		flags |= VLB_CONN_F_TEMPLATE;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &vlb_genl_family, NLM_F_MULTI, VLB_CMD_GET_CONN);
@@ -473,9 +698,12 @@ int vlb_conn_module_init(void)
 	BUILD_BUG_ON(__VLB_FWD_MAX > (VLB_CONN_SF_FWD_MASK >>
 				      VLB_CONN_SF_FWD_SHIFT));
 
-	/* No SLAB_HWCACHE_ALIGN: it would round 96 bytes up to 128. */
+	/*
+	 * No SLAB_HWCACHE_ALIGN: it would round 96 bytes up to 128. Never
+	 * merged, so /proc/slabinfo shows what connections cost.
+	 */
 	vlb_conn_cachep = kmem_cache_create("vlb_conn", sizeof(struct vlb_conn),
-					    0, 0, NULL);
+					    0, VLB_SLAB_NO_MERGE, NULL);
 	return vlb_conn_cachep ? 0 : -ENOMEM;
 }
 

@@ -39,6 +39,7 @@ static inline u32 vlb_jiffies_to_ticks(unsigned long j)
 enum vlb_dir {
 	VLB_DIR_IN,	/* client -> virtual service */
 	VLB_DIR_OUT,	/* real server -> client (NAT replies) */
+	VLB_DIR_TPL,	/* a persistence template, see vlb_tpl_lookup() */
 };
 
 /* Bits of vlb_conn.sf above the 8-bit state. */
@@ -46,9 +47,20 @@ enum vlb_dir {
 #define VLB_CONN_SF_DEAD	0x0100U	/* unlinked, accounting done */
 #define VLB_CONN_SF_FIN_IN	0x0200U	/* client sent a FIN */
 #define VLB_CONN_SF_FIN_OUT	0x0400U	/* server sent a FIN */
+#define VLB_CONN_SF_TEMPLATE	0x0800U	/* a persistence template */
 /* The forwarding method, fixed at creation, lives in spare bits of sf. */
 #define VLB_CONN_SF_FWD_SHIFT	12
 #define VLB_CONN_SF_FWD_MASK	(0x7U << VLB_CONN_SF_FWD_SHIFT)
+#define VLB_CONN_SF_CTL		0x8000U	/* counted by its template */
+/*
+ * A template counts the connections it controls in the top 16 bits, so
+ * that it outlives its timeout while they last (as in IPVS). The count
+ * saturates: a template past 65535 connections stays until they all
+ * stop coming back for 60 seconds.
+ */
+#define VLB_CONN_SF_NCTL_SHIFT	16
+#define VLB_CONN_SF_NCTL_ONE	(1U << VLB_CONN_SF_NCTL_SHIFT)
+#define VLB_CONN_SF_NCTL_MAX	0xffffU
 
 /*
  * One connection. Kept at 96 bytes so that, with the rhashtable buckets
@@ -82,7 +94,7 @@ struct vlb_conn_key {
 	const union nf_inet_addr *caddr;
 	const union nf_inet_addr *addr;	/* vaddr (IN) or daddr (OUT) */
 	__be16 cport;
-	__be16 port;			/* vport (IN) or dport (OUT) */
+	__be16 port;			/* vport (IN, TPL) or dport (OUT) */
 	u8 af;
 	u8 protocol;
 	u8 dir;				/* enum vlb_dir */
@@ -116,8 +128,36 @@ struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
 struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 			      const struct vlb_conn_key *key,
 			      const union nf_inet_addr *daddr, __be16 dport,
-			      struct vlb_dest *dest, u8 state,
+			      struct vlb_dest *dest, u8 state, u32 sf_bits,
 			      unsigned long timeout, bool *created);
+
+/*
+ * Fill a connection on the stack for a packet that is forwarded without
+ * one (one-packet scheduling): vlb_xmit() and the counters take it like a
+ * real one. The caller holds rcu_read_lock() for dest.
+ */
+void vlb_conn_init_onepacket(struct vlb_conn *cp,
+			     const struct vlb_conn_key *key,
+			     struct vlb_dest *dest, __be16 dport);
+
+/*
+ * Persistence templates: one per client (its address masked with the
+ * service's netmask) and service, in the same table as connections, with
+ * client port 0 and, for a firewall-mark service, the mark as its virtual
+ * address and protocol 0, as IPVS lists them. Under rcu_read_lock().
+ */
+struct vlb_conn *vlb_tpl_lookup(struct vlb_net *vn,
+				const struct vlb_service *svc,
+				const union nf_inet_addr *caddr, u8 protocol);
+/* A new template to dest, or the one another CPU made first. */
+struct vlb_conn *vlb_tpl_new(struct vlb_net *vn, struct vlb_service *svc,
+			     const union nf_inet_addr *caddr, u8 protocol,
+			     struct vlb_dest *dest);
+/*
+ * Count the new connection cp under tpl, so that tpl lasts while cp does;
+ * nothing happens if either is already on its way out.
+ */
+void vlb_tpl_attach(struct vlb_conn *tpl, struct vlb_conn *cp);
 
 /*
  * Move to a new state (and set extra VLB_CONN_SF_* bits), fixing the

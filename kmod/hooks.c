@@ -26,6 +26,8 @@
 #include <net/dst_metadata.h>
 #include <net/ip6_checksum.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "conn.h"
 #include "proto.h"
@@ -145,6 +147,54 @@ static unsigned int vlb_handle(struct vlb_net *vn, struct sk_buff *skb,
 	return verdict;
 }
 
+/*
+ * Persistence: the client's template, if it has a usable one, names its
+ * destination; otherwise the scheduler picks one and a template records
+ * it. A template to a removed destination is dropped; one to a quiesced
+ * (weight 0) destination is kept, as IPVS keeps it, unless the
+ * expire_quiescent_template sysctl says otherwise. NULL if there is no
+ * destination, ERR_PTR if no template could be made.
+ */
+static struct vlb_dest *vlb_persist_schedule(struct vlb_net *vn,
+					     struct vlb_service *svc,
+					     struct sk_buff *skb,
+					     const struct vlb_pkt *p,
+					     struct vlb_conn **tplp)
+{
+	struct vlb_conn *tpl;
+	struct vlb_dest *d;
+
+	tpl = vlb_tpl_lookup(vn, svc, &p->saddr, p->protocol);
+	if (tpl) {
+		d = tpl->dest;
+		if (test_bit(VLB_DEST_FL_AVAILABLE, &d->flags) &&
+		    !(READ_ONCE(vn->sysctl.expire_quiescent_template) &&
+		      READ_ONCE(d->weight) <= 0))
+			goto found;
+		vlb_conn_expire_now(vn, tpl);
+	}
+	d = vlb_schedule(svc, skb, &p->saddr, p->sport);
+	if (!d)
+		return NULL;
+	tpl = vlb_tpl_new(vn, svc, &p->saddr, p->protocol, d);
+	if (IS_ERR(tpl))
+		return ERR_CAST(tpl);
+	d = tpl->dest;		/* another CPU's template may have won */
+found:
+	vlb_conn_refresh(tpl, (unsigned long)READ_ONCE(svc->timeout) * HZ);
+	*tplp = tpl;
+	return d;
+}
+
+/* Only a SYN opens a TCP connection, or any segment with sloppy_tcp. */
+static bool vlb_pkt_opens(const struct vlb_net *vn, const struct vlb_pkt *p)
+{
+	if (p->protocol != IPPROTO_TCP || vlb_pkt_is_syn(p))
+		return true;
+	return READ_ONCE(vn->sysctl.sloppy_tcp) &&
+	       !(p->tcp_flags & VLB_TCPF_RST);
+}
+
 /* A packet that opens a flow, if it is for a virtual service. */
 static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 				 const struct vlb_pkt *p,
@@ -155,21 +205,28 @@ static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 		.addr = &p->daddr, .port = p->dport,
 		.af = p->af, .protocol = p->protocol, .dir = VLB_DIR_IN,
 	};
+	struct vlb_conn *cp, *tpl = NULL;
 	struct vlb_service *svc;
 	struct vlb_dest *dest;
-	struct vlb_conn *cp;
 	bool created;
+	u32 flags;
 	u8 st;
 
-	/* Only a SYN opens a TCP connection; the rest is not ours. */
-	if (p->protocol == IPPROTO_TCP && !vlb_pkt_is_syn(p))
+	if (!vlb_pkt_opens(vn, p))
 		return NF_ACCEPT;
 	svc = vlb_svc_find(vn, p->af, p->protocol, &p->daddr, p->dport,
 			   skb->mark);
 	if (!svc)
 		return NF_ACCEPT;
 
-	dest = vlb_schedule(svc, skb, &p->saddr, p->sport);
+	flags = READ_ONCE(svc->flags);
+	if (flags & VLB_SVC_F_PERSISTENT) {
+		dest = vlb_persist_schedule(vn, svc, skb, p, &tpl);
+		if (IS_ERR(dest))
+			return NF_DROP;
+	} else {
+		dest = vlb_schedule(svc, skb, &p->saddr, p->sport);
+	}
 	if (!dest) {
 		/* As IPVS: refuse, so that TCP clients fail fast. */
 		if (p->af == AF_INET6)
@@ -185,11 +242,30 @@ static unsigned int vlb_new_flow(struct vlb_net *vn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
+	/*
+	 * One-packet scheduling: every UDP datagram is balanced on its own
+	 * and leaves nothing in the table (NAT replies then pass untouched,
+	 * as with IPVS).
+	 */
+	if ((flags & VLB_SVC_F_ONEPACKET) && p->protocol == IPPROTO_UDP) {
+		struct vlb_conn one;
+
+		vlb_conn_init_onepacket(&one, &key, dest,
+					dest->port ?: p->dport);
+		vlb_stats_conn(&dest->stats);
+		vlb_stats_conn(&dest->svc->stats);
+		vlb_stats_conn(&vn->tot_stats);
+		return vlb_handle(vn, skb, &one, p, VLB_DIR_IN, state);
+	}
+
 	st = vlb_proto_initial_state(p);
 	cp = vlb_conn_new(vn, &key, &dest->addr, dest->port ?: p->dport, dest,
-			  st, vlb_proto_timeout(vn, p->protocol, st), &created);
+			  st, 0, vlb_proto_timeout(vn, p->protocol, st),
+			  &created);
 	if (IS_ERR(cp))
 		return NF_DROP;
+	if (created && tpl)
+		vlb_tpl_attach(tpl, cp);
 	if (created) {
 		vlb_stats_conn(&dest->stats);
 		vlb_stats_conn(&dest->svc->stats);
@@ -229,15 +305,23 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 		 * A new SYN on a closed connection, or on one whose real
 		 * server was removed, starts over with a fresh scheduling
 		 * decision. Other packets to a removed server are dropped
-		 * (IPVS does the same) until the connection expires.
+		 * (IPVS does the same) until the connection expires, or,
+		 * with expire_nodest_conn, the connection goes at once:
+		 * a UDP datagram is then scheduled anew, so a client that
+		 * keeps its port does not talk into a void for minutes.
 		 */
 		if (vlb_pkt_is_syn(p)) {
 			vlb_conn_expire_now(vn, cp);
 			return vlb_new_flow(vn, skb, p, state);
 		}
-		if (gone)
+		if (!gone)
+			return vlb_handle(vn, skb, cp, p, VLB_DIR_IN, state);
+		if (!READ_ONCE(vn->sysctl.expire_nodest_conn))
 			return NF_DROP;
-		return vlb_handle(vn, skb, cp, p, VLB_DIR_IN, state);
+		vlb_conn_expire_now(vn, cp);
+		if (p->protocol == IPPROTO_UDP)
+			return vlb_new_flow(vn, skb, p, state);
+		return NF_DROP;
 	}
 
 	/* A reply from a real server: hashed by its destination, the client. */
@@ -490,8 +574,8 @@ static unsigned int vlb_hook_v4(void *priv, struct sk_buff *skb,
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	/*
-	 * Without nf_defrag_ipv4 fragments arrive one by one and only the
-	 * first has ports: leave them all alone rather than split a datagram.
+	 * nf_defrag has reassembled what it could: a fragment still here
+	 * (an incomplete datagram) has no ports to go by; leave it alone.
 	 */
 	if (ip_is_fragment(iph) || iph->ihl < 5)
 		return NF_ACCEPT;
@@ -521,7 +605,7 @@ static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
 		return vlb_icmp_v6(vlb_net(state->net), skb, thoff, state);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
-	/* As for IPv4: no fragments until vlb reassembles them. */
+	/* As for IPv4: what nf_defrag could not reassemble. */
 	if (frag_flags & IP6_FH_F_FRAG)
 		return NF_ACCEPT;
 
@@ -562,17 +646,54 @@ static const struct nf_hook_ops vlb_hook_ops[] = {
 	},
 };
 
+/*
+ * Fragments must be reassembled before vlb sees them, or only the first
+ * of a datagram (the one with the ports) could be balanced. nf_defrag does
+ * that at priority -400 whether or not conntrack is loaded, as it does
+ * for IPVS; both are reference counted per namespace.
+ */
+static int vlb_defrag_enable(struct net *net)
+{
+	int err;
+
+	err = nf_defrag_ipv4_enable(net);
+	if (err)
+		return err;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = nf_defrag_ipv6_enable(net);
+	if (err) {
+		nf_defrag_ipv4_disable(net);
+		return err;
+	}
+#endif
+	return 0;
+}
+
+static void vlb_defrag_disable(struct net *net)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	nf_defrag_ipv6_disable(net);
+#endif
+	nf_defrag_ipv4_disable(net);
+}
+
 int vlb_hooks_net_enable(struct vlb_net *vn)
 {
 	int err;
 
 	if (vn->hooks_registered)
 		return 0;
+	err = vlb_defrag_enable(vn->net);
+	if (err)
+		return err;
 	err = nf_register_net_hooks(vn->net, vlb_hook_ops,
 				    ARRAY_SIZE(vlb_hook_ops));
-	if (!err)
-		vn->hooks_registered = true;
-	return err;
+	if (err) {
+		vlb_defrag_disable(vn->net);
+		return err;
+	}
+	vn->hooks_registered = true;
+	return 0;
 }
 
 void vlb_hooks_net_disable(struct vlb_net *vn)
@@ -582,5 +703,6 @@ void vlb_hooks_net_disable(struct vlb_net *vn)
 	/* Returns after every CPU has left the hooks. */
 	nf_unregister_net_hooks(vn->net, vlb_hook_ops,
 				ARRAY_SIZE(vlb_hook_ops));
+	vlb_defrag_disable(vn->net);
 	vn->hooks_registered = false;
 }

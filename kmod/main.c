@@ -30,9 +30,12 @@ static int __net_init vlb_net_init(struct net *net)
 	vn->timeout_tcp_fin = 120 * HZ;
 	vn->timeout_udp = 300 * HZ;
 
-	err = vlb_stats_init(&vn->tot_stats);
+	err = vlb_sysctl_net_init(vn);
 	if (err)
 		return err;
+	err = vlb_stats_init(&vn->tot_stats);
+	if (err)
+		goto err_sysctl;
 	err = vlb_svc_net_init(vn);
 	if (err)
 		goto err_stats;
@@ -46,6 +49,8 @@ err_svc:
 	vlb_svc_net_exit(vn);
 err_stats:
 	vlb_stats_free(&vn->tot_stats);
+err_sysctl:
+	vlb_sysctl_net_exit(vn);
 	return err;
 }
 
@@ -67,6 +72,7 @@ static void __net_exit vlb_net_exit(struct net *net)
 	mutex_unlock(&vn->lock);
 	vlb_svc_net_exit(vn);
 	vlb_stats_free(&vn->tot_stats);
+	vlb_sysctl_net_exit(vn);
 	mutex_destroy(&vn->lock);
 }
 

@@ -74,6 +74,14 @@ static const struct nla_policy vlb_policy[VLB_A_MAX + 1] = {
 				    .reject_message = "CONN_TAB_SIZE is read-only" },
 	[VLB_A_CONN]		= { .type = NLA_REJECT,
 				    .reject_message = "connections are read-only" },
+	[VLB_A_CONN_COUNT]	= { .type = NLA_REJECT,
+				    .reject_message = "CONN_COUNT is read-only" },
+	[VLB_A_CONN_MAX]	= { .type = NLA_REJECT,
+				    .reject_message = "CONN_MAX is set by the net.vlb.conn_max sysctl" },
+	[VLB_A_CONN_DROPS]	= { .type = NLA_REJECT,
+				    .reject_message = "CONN_DROPS is read-only" },
+	[VLB_A_PAD]		= { .type = NLA_REJECT,
+				    .reject_message = "PAD is not an input" },
 };
 
 /* Fail with @err, blaming @attr. */
@@ -1052,7 +1060,11 @@ static int fill_config(struct sk_buff *msg, struct vlb_net *vn)
 static int fill_info(struct sk_buff *msg, struct vlb_net *vn)
 {
 	if (nla_put_u32(msg, VLB_A_VERSION, VLB_VERSION_CODE) ||
-	    nla_put_u32(msg, VLB_A_CONN_TAB_SIZE, vlb_conn_tab_size(vn)))
+	    nla_put_u32(msg, VLB_A_CONN_TAB_SIZE, vlb_conn_tab_size(vn)) ||
+	    nla_put_u32(msg, VLB_A_CONN_COUNT, vlb_conn_count(vn)) ||
+	    nla_put_u32(msg, VLB_A_CONN_MAX, READ_ONCE(vn->sysctl.conn_max)) ||
+	    nla_put_u64_64bit(msg, VLB_A_CONN_DROPS, vlb_conn_drops(vn),
+			      VLB_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -192,6 +192,7 @@ err_free:
 /* @conf is the complete new configuration; conf->sched NULL keeps it. */
 int vlb_svc_edit(struct vlb_service *svc, const struct vlb_svc_conf *conf)
 {
+	bool tpl_stale;
 	int err;
 
 	lockdep_assert_held(&svc->vn->lock);
@@ -200,9 +201,19 @@ int vlb_svc_edit(struct vlb_service *svc, const struct vlb_svc_conf *conf)
 		if (err)
 			return err;
 	}
+	/*
+	 * Templates made under another granularity, or for a service that is
+	 * no longer persistent, would never be found again: drop them now
+	 * rather than let them hold clients to their servers.
+	 */
+	tpl_stale = (svc->flags & VLB_SVC_F_PERSISTENT) &&
+		    (!(conf->flags & VLB_SVC_F_PERSISTENT) ||
+		     conf->netmask != svc->netmask);
 	WRITE_ONCE(svc->flags, conf->flags);
 	WRITE_ONCE(svc->timeout, conf->timeout);
 	WRITE_ONCE(svc->netmask, conf->netmask);
+	if (tpl_stale)
+		vlb_conn_flush_templates(svc->vn, svc);
 	bump_gen(svc->vn);
 	return 0;
 }
@@ -357,6 +368,17 @@ void vlb_dest_conn_unbind(struct vlb_dest *d, bool active)
 	atomic_dec(active ? &d->activeconns : &d->inactconns);
 	if (READ_ONCE(d->u_thresh))
 		dest_check_overload(d);
+}
+
+/* Templates count apart: IPVS's PersistConn, no part of the overload. */
+void vlb_dest_tpl_bind(struct vlb_dest *d)
+{
+	atomic_inc(&d->persistconns);
+}
+
+void vlb_dest_tpl_unbind(struct vlb_dest *d)
+{
+	atomic_dec(&d->persistconns);
 }
 
 /* The total does not change, so neither does the overload state. */

@@ -104,9 +104,17 @@ struct vlb_net {
 	unsigned long timeout_tcp;	/* ESTABLISHED */
 	unsigned long timeout_tcp_fin;	/* FIN_WAIT */
 	unsigned long timeout_udp;
+	/* sysctls under net/vlb/ (sysctl.c), read locklessly */
+	struct vlb_sysctl {
+		int expire_nodest_conn;		/* reap conns of gone dests */
+		int expire_quiescent_template;	/* templates to weight 0 */
+		int sloppy_tcp;			/* any TCP segment opens */
+		unsigned int conn_max;		/* table limit, entries */
+	} sysctl;
+	struct ctl_table_header *sysctl_hdr;
 	/* owned by conn.c / hooks.c */
 	void *conn_tab;
-	bool hooks_registered;
+	bool hooks_registered;		/* and nf_defrag enabled */
 };
 
 extern unsigned int vlb_net_id;
@@ -236,6 +244,9 @@ static inline bool vlb_dest_tryhold(struct vlb_dest *d)
 void vlb_dest_conn_bind(struct vlb_dest *d, bool active);
 void vlb_dest_conn_unbind(struct vlb_dest *d, bool active);
 void vlb_dest_conn_switch(struct vlb_dest *d, bool now_active);
+/* A persistence template was bound to or left a destination. */
+void vlb_dest_tpl_bind(struct vlb_dest *d);
+void vlb_dest_tpl_unbind(struct vlb_dest *d);
 
 /* ---- schedulers (sched.c, sched_*.c) ---- */
 
@@ -269,6 +280,11 @@ static inline bool vlb_dest_usable(const struct vlb_dest *d)
 	       !test_bit(VLB_DEST_FL_OVERLOAD, &d->flags);
 }
 
+/* ---- sysctls (sysctl.c) ---- */
+
+int vlb_sysctl_net_init(struct vlb_net *vn);
+void vlb_sysctl_net_exit(struct vlb_net *vn);
+
 /* ---- connection table and packet path (conn.c, hooks.c) ---- */
 
 int vlb_conn_net_init(struct vlb_net *vn);
@@ -276,6 +292,10 @@ void vlb_conn_net_exit(struct vlb_net *vn);	/* frees every connection */
 /* Drop every connection of a service or destination being deleted. */
 void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc);
 unsigned int vlb_conn_tab_size(struct vlb_net *vn);
+unsigned int vlb_conn_count(struct vlb_net *vn);	/* templates included */
+u64 vlb_conn_drops(struct vlb_net *vn);	/* refused: table full */
+/* Drop the persistence templates of a service whose persistence changed. */
+void vlb_conn_flush_templates(struct vlb_net *vn, struct vlb_service *svc);
 
 /* Connection dump for VLB_CMD_GET_CONN; resumable through cb->args. */
 struct netlink_callback;

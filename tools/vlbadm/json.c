@@ -4,6 +4,7 @@
  * with numeric addresses and exact counters, so scripts need no parsing of
  * ipvsadm's columns. Keys are documented in vlbadm(8).
  */
+#include <inttypes.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -133,9 +134,10 @@ void vlbadm_json_all(FILE *f, const struct vlbadm_table *t, int with_svcs,
 {
 	int i;
 
-	fprintf(f, "{\"version\":\"%u.%u.%u\",\"conn_tab_size\":%u",
+	fprintf(f, "{\"version\":\"%u.%u.%u\",\"conn_tab_size\":%u,"
+		"\"conn_count\":%u,\"conn_max\":%u,\"conn_drops\":%" PRIu64,
 		(t->version >> 16) & 0xff, (t->version >> 8) & 0xff, t->version & 0xff,
-		t->conn_tab_size);
+		t->conn_tab_size, t->conn_count, t->conn_max, t->conn_drops);
 	if (with_timeouts)
 		fprintf(f, ",\"timeouts\":{\"tcp\":%u,\"tcpfin\":%u,\"udp\":%u}",
 			t->t_tcp, t->t_tcpfin, t->t_udp);

@@ -110,6 +110,12 @@ static int info_cb(const struct nlmsghdr *nlh, void *data)
 		t->version = mnl_attr_get_u32(tb[VLB_A_VERSION]);
 	if (tb[VLB_A_CONN_TAB_SIZE])
 		t->conn_tab_size = mnl_attr_get_u32(tb[VLB_A_CONN_TAB_SIZE]);
+	if (tb[VLB_A_CONN_COUNT])
+		t->conn_count = mnl_attr_get_u32(tb[VLB_A_CONN_COUNT]);
+	if (tb[VLB_A_CONN_MAX])
+		t->conn_max = mnl_attr_get_u32(tb[VLB_A_CONN_MAX]);
+	if (tb[VLB_A_CONN_DROPS])
+		t->conn_drops = mnl_attr_get_u64(tb[VLB_A_CONN_DROPS]);
 	if (tb[VLB_A_TIMEOUT_TCP])
 		t->t_tcp = mnl_attr_get_u32(tb[VLB_A_TIMEOUT_TCP]);
 	if (tb[VLB_A_TIMEOUT_TCP_FIN])

@@ -120,6 +120,8 @@ struct vlb_conn {
 struct vlbadm_table {
 	uint32_t version;		/* 0x00MMmmpp */
 	uint32_t conn_tab_size;
+	uint32_t conn_count, conn_max;	/* entries now, and the limit */
+	uint64_t conn_drops;		/* new flows refused: table full */
 	uint32_t t_tcp, t_tcpfin, t_udp;
 	struct vlb_service *svcs;
 	int nsvcs;

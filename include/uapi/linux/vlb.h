@@ -103,8 +103,12 @@
  *     timeouts.
  *
  * VLB_CMD_GET_INFO (do): replies VLB_CMD_GET_INFO with VLB_A_VERSION
- *     (NLA_U32, 0x00MMmmpp) and VLB_A_CONN_TAB_SIZE (NLA_U32, the current
- *     number of buckets of the connection table).
+ *     (NLA_U32, 0x00MMmmpp), VLB_A_CONN_TAB_SIZE (NLA_U32, the current
+ *     number of buckets of the connection table), VLB_A_CONN_COUNT (NLA_U32,
+ *     entries in it, persistence templates included), VLB_A_CONN_MAX
+ *     (NLA_U32, the limit set by the net.vlb.conn_max sysctl) and
+ *     VLB_A_CONN_DROPS (NLA_U64, new flows refused because the table was
+ *     full, since the namespace began).
  *
  * VLB_CMD_GET_CONN (dump): every connection of the namespace, one
  *     VLB_CMD_GET_CONN message each holding VLB_A_CONN: NLA_NESTED with
@@ -120,6 +124,19 @@
  * VLB_STATS_A_CONNS, INPKTS, OUTPKTS, INBYTES, OUTBYTES (totals since the
  * last zero) and CPS, INPPS, OUTPPS, INBPS, OUTBPS (rates estimated over a
  * moving average as IPVS does), all NLA_U64 (with VLB_STATS_A_PAD).
+ *
+ * Persistence templates (services with VLB_SVC_F_PERSISTENT) are listed
+ * by VLB_CMD_GET_CONN with VLB_CONN_F_TEMPLATE in FLAGS, client port 0,
+ * STATE VLB_TCP_S_NONE and, for a firewall-mark service, PROTOCOL 0 and
+ * the mark as VADDR, as IPVS lists them.
+ *
+ * Sysctls (per namespace, /proc/sys/net/vlb/): expire_nodest_conn,
+ * expire_quiescent_template and sloppy_tcp (0 or 1, default 0) behave as
+ * IPVS's of the same names (a UDP datagram of an expired connection is
+ * scheduled anew); conn_max (1..2^30 entries; default one per KiB of RAM,
+ * at least 65536: at 128 bytes an entry, an eighth of the memory) bounds
+ * the connection table: past it new flows are dropped, counted in
+ * VLB_A_CONN_DROPS, while known connections go on.
  *
  * Notifications: the multicast group VLB_GENL_MCGRP_CONFIG ("config")
  * receives one message per configuration change, after it is applied:
@@ -173,6 +190,10 @@ enum vlb_attr {
 	VLB_A_VERSION,
 	VLB_A_CONN_TAB_SIZE,
 	VLB_A_CONN,
+	VLB_A_CONN_COUNT,
+	VLB_A_CONN_MAX,
+	VLB_A_CONN_DROPS,
+	VLB_A_PAD,
 	__VLB_A_MAX
 };
 #define VLB_A_MAX (__VLB_A_MAX - 1)
