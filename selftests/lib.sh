@@ -162,6 +162,8 @@ vlb_loaded()
 vlb_load()
 {
 	vlb_loaded && return 0
+	# insmod does not resolve dependencies: nf_defrag reassembles for vlb.
+	modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 || return 1
 	insmod "$VLB_KO" "$@"
 }
 
@@ -327,7 +329,7 @@ topo_create()
 	$( ((v6)) && echo "addr add fd00:1::2/64 dev eth0 nodad")
 	link set eth0 up
 	route add default via 10.0.1.1
-	$( ((v6)) && echo "-6 route add default via fd00:1::1")
+	$( ((v6)) && echo "route add default via fd00:1::1")
 	neigh replace 10.0.1.1 lladdr $DIRECTOR_MAC nud permanent dev eth0
 	neigh replace $VIP lladdr $DIRECTOR_MAC nud permanent dev eth0
 	EOF
@@ -356,7 +358,7 @@ addr add fd00:2::1/64 dev br0 nodad"
 		$( ((v6)) && echo "addr add ${RS6_ADDRS[i]}/64 dev eth0 nodad")
 		link set eth0 up
 		route add default via 10.0.2.1
-		$( ((v6)) && echo "-6 route add default via fd00:2::1")
+		$( ((v6)) && echo "route add default via fd00:2::1")
 		EOF
 	done
 }

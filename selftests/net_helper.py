@@ -17,6 +17,10 @@ Python under an emulated CPU costs far more than the requests themselves.
   flood --proto tcp|udp --addr A --port P --seconds S
       Keep requesting until S seconds have passed (or a signal), print the
       number of answers. Keeps traffic running while a test unloads things.
+  rawtcp --src A --dst V --dport P --sports FIRST-LAST [--flags S|A]
+      One bare TCP segment (IPv4) from each source port in the range, SYN
+      or ACK, through a raw socket: a SYN flood without a stack behind it,
+      or mid-stream segments of connections the balancer never saw open.
 """
 
 import argparse
@@ -146,6 +150,35 @@ def flood(args):
     return 0
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def rawtcp(args):
+    import struct
+    src = socket.inet_aton(args.src)
+    dst = socket.inet_aton(args.dst)
+    flags = {"S": 0x02, "A": 0x10}[args.flags]
+    first, _, last = args.sports.partition("-")
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.bind((args.src, 0))
+    sent = 0
+    for sport in range(int(first), int(last or first) + 1):
+        hdr = struct.pack("!HHIIBBHHH", sport, args.dport, 1000 + sport,
+                          1 if flags & 0x10 else 0, 5 << 4, flags, 64240, 0, 0)
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(hdr))
+        hdr = hdr[:16] + struct.pack("!H", csum(pseudo + hdr)) + hdr[18:]
+        s.sendto(hdr, (args.dst, 0))
+        sent += 1
+    print(sent)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -161,7 +194,15 @@ def main():
         r.add_argument("--count", type=int, default=1)
         r.add_argument("--timeout", type=float, default=5.0)
         r.add_argument("--seconds", type=float, default=10.0)
+    r = sub.add_parser("rawtcp")
+    r.add_argument("--src", required=True)
+    r.add_argument("--dst", required=True)
+    r.add_argument("--dport", type=int, required=True)
+    r.add_argument("--sports", required=True)
+    r.add_argument("--flags", choices=("S", "A"), default="S")
     args = p.parse_args()
+    if args.cmd == "rawtcp":
+        return rawtcp(args)
     if args.cmd == "serve":
         serve(args)
         return 0

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The connection table under load, with real packets:
+#   limit    net.vlb.conn_max bounds the table: a SYN flood of 2,000 raw
+#            SYNs past a limit of 200 leaves at most the limit (plus one
+#            per CPU) in the table, is counted as drops, refuses new
+#            connections while the table is full, and does not disturb an
+#            established connection; raising the limit admits new ones.
+#   growth   pktgen in the client sends 2^20 distinct UDP flows to a NAT
+#            service: the table grows from 256 buckets to hold a million
+#            entries, memory per entry (slab pages of the vlb_conn cache
+#            plus the buckets, over the entries) is at most 128 bytes,
+#            and after a flush the table shrinks back.
+
+. "$(dirname "$0")/lib.sh"
+
+require_root
+[[ -r $VLB_KO && -x $VLBADM ]] || ktap_skip_all "vlb.ko or vlbadm not built"
+
+adm()
+{
+	in_ns "$D" "$VLBADM" "$@"
+}
+
+# info KEY: a number from the namespace's `-L --json` header.
+info()
+{
+	adm -Ln --json | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+ktap_print_header
+ktap_set_plan 11
+
+if ! vlb_load || ! topo_create || ! topo_servers 80; then
+	ktap_test_fail "topology, servers and vlb.ko"
+	for i in $(seq 10); do ktap_test_skip "table check" "no topology"; done
+	ktap_finished
+fi
+ktap_test_pass "topology and vlb.ko"
+
+# ---------------------------------------------------------------- limit
+adm -R <<-EOF
+-A -t $VIP:80 -s rr
+-a -t $VIP:80 -r ${RS_ADDRS[0]}:80 -m
+-a -t $VIP:80 -r ${RS_ADDRS[1]}:80 -m
+-a -t $VIP:80 -r ${RS_ADDRS[2]}:80 -m
+EOF
+in_ns "$D" sh -c 'echo 200 >/proc/sys/net/vlb/conn_max'
+
+# An established connection, opened before the flood and used after it.
+coproc HELD { in_ns "$C" "$PYTHON" -u -c '
+import socket, sys
+s = socket.create_connection(("'"$VIP"'", 80), timeout=10)
+print("up", flush=True)
+sys.stdin.readline()
+s.sendall(b"hello\n")
+print(s.recv(100).decode().strip() or "none", flush=True)
+' 2>&1; }
+read -r -t 30 -u "${HELD[0]}" up
+flood=$(in_ns "$C" "$PYTHON" "$NETHELPER" rawtcp --src 10.0.1.2 --dst "$VIP" \
+	--dport 80 --sports 40000-41999 --flags S)
+count=$(info conn_count)
+drops=$(info conn_drops)
+diag "flood of $flood SYNs at conn_max 200: $count entries, $drops dropped"
+ktap_test_result "SYN flood: the table stays at conn_max (200 + one per CPU)" \
+	test "$count" -le $((200 + $(nproc)))
+ktap_test_result "SYN flood: the refused SYNs are counted as drops" \
+	test "$drops" -ge $((flood - 200 - $(nproc)))
+full=$(client_requests tcp "$VIP" 80 1 2>&1 | head -n1)
+diag "a new connection while full: $full"
+ktap_test_result "table full: a new connection is refused" \
+	eval '[[ $full == error* ]]'
+echo go >&"${HELD[1]}"
+read -r -t 10 -u "${HELD[0]}" held
+diag "the established connection after the flood: $up, $held"
+ktap_test_result "SYN flood: the established connection still works" \
+	eval '[[ $up == up && $held == rs[123] ]]'
+in_ns "$D" sh -c 'echo 1000000000 >/proc/sys/net/vlb/conn_max'
+after=$(client_requests tcp "$VIP" 80 1 2>&1 | head -n1)
+ktap_test_result "conn_max raised: new connections are accepted again ($after)" \
+	eval '[[ $after == rs[123] ]]'
+adm -C
+
+# --------------------------------------------------------------- growth
+# 16 source addresses x 65533 source ports (pktgen stops short of
+# udp_src_max): it steps both every packet and the counts are coprime, so
+# 16 x 65533 packets are as many distinct flows.
+NFLOWS=$((16 * 65533))
+WANT=1000000
+adm -R <<-EOF
+-A -u $VIP:5000 -s rr
+-a -u $VIP:5000 -r ${RS_ADDRS[0]}:9 -m
+-a -u $VIP:5000 -r ${RS_ADDRS[1]}:9 -m
+-a -u $VIP:5000 -r ${RS_ADDRS[2]}:9 -m
+EOF
+ip -n "$D" route add 10.0.4.0/28 dev eth0
+for i in $(seq 0 15); do
+	echo "neigh replace 10.0.4.$i lladdr $CLIENT_MAC nud permanent dev eth0"
+done | ip -n "$D" -b -
+size0=$(info conn_tab_size)
+# The director takes the packets in softirq as fast as TCG lets it; a
+# deep backlog keeps the veth from dropping a burst.
+backlog=$(cat /proc/sys/net/core/netdev_max_backlog)
+echo 300000 >/proc/sys/net/core/netdev_max_backlog
+defer sh -c "echo $backlog >/proc/sys/net/core/netdev_max_backlog"
+modprobe pktgen
+pg()
+{
+	in_ns "$C" sh -c "echo '$2' >/proc/net/pktgen/$1"
+}
+pg kpktgend_0 "rem_device_all"
+pg kpktgend_0 "add_device eth0"
+for c in "count $NFLOWS" "clone_skb 0" "pkt_size 64" "delay 0" \
+	"dst $VIP" "dst_mac $DIRECTOR_MAC" "src_min 10.0.4.0" \
+	"src_max 10.0.4.15" "udp_src_min 2" "udp_src_max 65535" \
+	"udp_dst_min 5000" "udp_dst_max 5000"; do
+	pg eth0 "$c"
+done
+t0=$(date +%s)
+# Up to three passes: flows lost to a full queue are made by the next.
+for pass in 1 2 3; do
+	pg pgctrl start		# returns when pktgen has sent them all
+	busywait 30000 eval '(( $(info conn_count) >= NFLOWS ))'
+	count=$(info conn_count)
+	((count >= WANT)) && break
+done
+secs=$(($(date +%s) - t0))
+pg kpktgend_0 "rem_device_all"
+size=$(info conn_tab_size)
+diag "$count entries after $pass pass(es) in ${secs}s; buckets $size0 -> $size"
+ktap_test_result "a million UDP flows are tracked ($count)" test "$count" -ge $WANT
+ktap_test_result "the table grew from $size0 buckets to hold them (load <= 1)" \
+	test "$size" -ge "$count" -a "$size0" -le 1024
+
+# /proc/slabinfo: name active num objsize objperslab pagesperslab : ... :
+# slabdata active_slabs num_slabs sharedavail. Nothing else uses the cache.
+slab=$(awk '$1 == "vlb_conn"' /proc/slabinfo)
+diag "slabinfo: $slab"
+read -r objsize perslab pages slabs < <(awk '$1 == "vlb_conn" {
+	print $4, $5, $6, $15 }' /proc/slabinfo)
+pagesz=$(getconf PAGESIZE)
+bytes=$((slabs * pages * pagesz + size * 8))
+per=$(awk -v b="$bytes" -v n="$count" 'BEGIN { printf "%.1f", b / n }')
+diag "memory: $slabs slabs x $pages pages ($objsize-byte objects, $perslab a slab) + $size buckets x 8 = $bytes bytes = $per bytes per connection"
+ktap_test_result "vlb_conn is a cache of its own" test -n "$slab"
+if [[ $(cat /sys/kernel/slab/vlb_conn/red_zone 2>/dev/null) == 1 ]]; then
+	ktap_test_skip "memory per connection <= 128 bytes ($per)" \
+		"vlb_conn is under slub_debug (VLB_VM_SLUB_DEBUG): not its real layout"
+else
+	ktap_test_result "memory per connection <= 128 bytes ($per)" \
+		awk -v p="$per" 'BEGIN { exit !(p > 0 && p <= 128) }'
+fi
+
+adm -C
+busywait 60000 eval '(( $(info conn_tab_size) <= 1024 ))'
+shrunk=$(info conn_tab_size)
+ktap_test_result "after a flush the table shrinks back ($size -> $shrunk buckets)" \
+	test "$shrunk" -le 1024
+
+ktap_finished
