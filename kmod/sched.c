@@ -123,7 +123,7 @@ int vlb_sched_swap(struct vlb_service *svc, struct vlb_scheduler *sched)
 	rcu_assign_pointer(svc->sched, sched);
 	synchronize_rcu();
 	if (old->done_service)
-		old->done_service(svc);
+		old->done_service(svc, old_state);
 	kfree(old_state);
 	return 0;
 }

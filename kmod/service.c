@@ -180,7 +180,8 @@ err_xa:
 	xa_erase(&t->svc_xa, svc->id);
 err_sched:
 	if (conf->sched->done_service)
-		conf->sched->done_service(svc);
+		conf->sched->done_service(svc,
+					  rcu_access_pointer(svc->sched_data));
 	vlb_sched_free_state(svc);
 err_stats:
 	vlb_stats_free(&svc->stats);
@@ -290,7 +291,7 @@ void vlb_svc_del(struct vlb_service *svc)
 	sched = rcu_dereference_protected(svc->sched,
 					  lockdep_is_held(&vn->lock));
 	if (sched->done_service)
-		sched->done_service(svc);
+		sched->done_service(svc, rcu_access_pointer(svc->sched_data));
 	vlb_conn_flush_service(vn, svc);
 	bump_gen(vn);
 	vlb_svc_put(svc);

@@ -256,7 +256,8 @@ struct vlb_scheduler {
 	struct module *owner;
 	/* control plane, under vn->lock; may sleep */
 	int (*init_service)(struct vlb_service *svc);
-	void (*done_service)(struct vlb_service *svc);
+	/* @state: the service's sched_data as init_service left it */
+	void (*done_service)(struct vlb_service *svc, void *state);
 	int (*update_service)(struct vlb_service *svc);	/* dests changed */
 	/* packet path, under rcu_read_lock(), softirq */
 	struct vlb_dest *(*schedule)(struct vlb_service *svc,

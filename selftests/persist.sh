@@ -20,6 +20,8 @@
 #   expire_nodest_conn  a UDP flow to a removed server is dropped, or with
 #            the sysctl rescheduled at once.
 #   sloppy_tcp  a mid-stream ACK opens a connection only with the sysctl.
+#   -x       a server at its upper threshold is skipped by the scheduler,
+#            and taken again once the threshold is raised.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +39,8 @@ done
 #   udp ADDR PORT SRC...   one datagram from each SRC ("addr[:port]")
 #   same ADDR PORT PROTO SRC N  N requests from one socket (UDP: one
 #                          bound port; TCP: new connections from SRC)
+#   many ADDR PORT N       N connections opened one after the other and
+#                          held, then each asked in turn
 #   hold ADDR PORT SRC WAIT  a connection opened and left idle, WAIT
 #                          seconds, a second connection answered, then
 #                          the first: both answers
@@ -85,6 +89,12 @@ elif mode == "same":
         out = [udp(s) for _ in range(n)]
     else:
         out = [ask(tcp(src)) for _ in range(n)]
+elif mode == "many":
+    conns = []
+    for _ in range(int(sys.argv[4])):
+        conns.append(tcp("0.0.0.0"))
+        time.sleep(0.05)    # let the final ACK reach the director first
+    out = [ask(c) for c in conns]
 elif mode == "hold":
     first = tcp(sys.argv[4])
     time.sleep(float(sys.argv[5]))
@@ -123,11 +133,11 @@ rs_of()
 }
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 22
 
 if ! vlb_load || ! topo_create || ! topo_servers 80; then
 	ktap_test_fail "topology, servers and vlb.ko"
-	for i in $(seq 19); do ktap_test_skip "persistence check" "no topology"; done
+	for i in $(seq 21); do ktap_test_skip "persistence check" "no topology"; done
 	ktap_finished
 fi
 cbatch= dbatch=
@@ -292,6 +302,22 @@ n1=$(adm -Lnc | grep -c "${CLIENTS[9]}:34002")
 dsysctl sloppy_tcp 0
 ktap_test_result "sloppy_tcp: an ACK opens a connection only with the sysctl" \
 	test "$n0:$n1" = 0:1
+
+# ---- Thresholds: rs1 takes one connection, then is skipped while full.
+adm -R <<-EOF
+-A -t $VIP:100 -s rr
+-a -t $VIP:100 -r ${RS[0]}:80 -m -x 1
+-a -t $VIP:100 -r ${RS[1]}:80 -m
+-a -t $VIP:100 -r ${RS[2]}:80 -m
+EOF
+got=$(client many "$VIP" 100 6)
+diag "rs1 at -x 1: $got"
+ktap_test_result "-x 1: rr skips rs1 once it holds a connection" \
+	test "$got" = "rs1 rs2 rs3 rs2 rs3 rs2"
+adm -e -t "$VIP:100" -r "${RS[0]}:80" -m -x 100
+got=$(client many "$VIP" 100 3)
+diag "rs1 at -x 100: $got"
+ktap_test_result "-x raised: rs1 is scheduled again" eval '[[ $got == *rs1* ]]'
 
 in_ns "$D" sh -c 'echo 2 >/proc/sys/net/vlb/expire_nodest_conn' 2>/dev/null
 ktap_test_result "sysctls refuse values out of range" \

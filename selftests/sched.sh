@@ -1,11 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The schedulers added after rr/wrr/lc/wlc, each against its definition,
-# with real traffic through a NAT service to the three real servers (and a
-# fourth destination, a second port of rs1, for mh):
-#   sed, nq  TCP connections held open, one after the other, so the active
-#            counts are known: the exact sequence of choices.
+# The schedulers, each against its definition, with real traffic through
+# a NAT service to the three real servers (and a fourth destination, a
+# second port of rs1, for mh):
+#   wrr      smooth interleaving: weights 5 1 1 give exactly rs1 rs1 rs2 rs1
+#            rs3 rs1 rs1, twice; weights 30001 20000 10000 (a 60,001-pick
+#            period, built by a worker while the first picks walk the
+#            list) follow nginx's sequence, computed here, across the
+#            switch-over; a weight change restarts the sequence.
+#   sed, nq, lc, wlc  TCP connections held open, one after the other, so
+#            the active counts are known: the exact sequence of choices.
 #   fo       the highest weight takes everything, and fails over in weight
 #            order as the best ones are set to weight 0.
 #   p2c      400 new UDP connections roughly follow weights 1:2:5; `-s
@@ -109,11 +114,11 @@ diff_keys()
 }
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 23
 
 if ! vlb_load || ! topo_create || ! topo_servers 80; then
 	ktap_test_fail "topology, servers and vlb.ko"
-	for i in $(seq 17); do ktap_test_skip "scheduler check" "no topology"; done
+	for i in $(seq 22); do ktap_test_skip "scheduler check" "no topology"; done
 	ktap_finished
 fi
 # The client's extra addresses, with static neighbours both ways.
@@ -134,13 +139,18 @@ ktap_test_result "topology with $NKEYS client addresses and rs4" test "$line" = 
 
 RS=("${RS_ADDRS[@]}")
 
-# ---- sed and nq: weights 1 2 3, six connections held open one by one.
+# ---- sed, nq, lc, wlc: weights 1 2 3, six connections held open one by one.
 # sed picks the least (active + 1) / weight, the first added among equals:
 #   (0,0,0) rs3, (0,0,1) rs2, (0,1,1) rs3, (0,1,2) tie: rs1, (1,1,2) rs2,
 #   (1,2,2) rs3.
 # nq takes the first with no active connection, then decides as sed:
 #   rs1, rs2, rs3, (1,1,1) rs3, (1,1,2) rs2, (1,2,2) rs3.
-for s in "sed 81 rs3 rs2 rs3 rs1 rs2 rs3" "nq 82 rs1 rs2 rs3 rs3 rs2 rs3"; do
+# lc ignores weights: the least active, the first among equals: in turn.
+# wlc picks the least active / weight, the first among equals:
+#   (0,0,0) rs1, (1,0,0) rs2, (1,1,0) rs3, (1,1,1) rs3, (1,1,2) rs2,
+#   (1,2,2) rs3.
+for s in "sed 81 rs3 rs2 rs3 rs1 rs2 rs3" "nq 82 rs1 rs2 rs3 rs3 rs2 rs3" \
+	"lc 93 rs1 rs2 rs3 rs1 rs2 rs3" "wlc 94 rs1 rs2 rs3 rs3 rs2 rs3"; do
 	set -- $s
 	adm -R <<-EOF
 	-A -t $VIP:$2 -s $1
@@ -171,6 +181,53 @@ for step in "rs2" "rs3 ${RS[1]}" "rs1 ${RS[2]}"; do
 	diag "fo${2:+ after $2 weight 0}: $got"
 	ktap_test_result "fo: all to $1${2:+ after $2 goes to weight 0}" test "$n" = 20
 done
+
+# ---- wrr: the smooth sequence, exactly.
+# nginx_wrr N W...: the first N picks (1-based indexes) of smooth wrr.
+nginx_wrr()
+{
+	"$PYTHON" -c '
+import sys
+n, w = int(sys.argv[1]), [int(x) for x in sys.argv[2:]]
+cw, out = [0] * len(w), []
+for _ in range(n):
+    best = 0
+    for i in range(len(w)):
+        cw[i] += w[i]
+        if cw[i] > cw[best]:
+            best = i
+    cw[best] -= sum(w)
+    out.append("rs%d" % (best + 1))
+print(" ".join(out))' "$@"
+}
+wrr_service()	# PORT W1 W2 W3
+{
+	adm -R <<-EOF
+	-A -u $VIP:$1 -s wrr
+	-a -u $VIP:$1 -r ${RS[0]}:80 -m -w $2
+	-a -u $VIP:$1 -r ${RS[1]}:80 -m -w $3
+	-a -u $VIP:$1 -r ${RS[2]}:80 -m -w $4
+	EOF
+}
+wrr_service 91 5 1 1
+got=$(client udp "$VIP" 91 $(printf '10.0.1.2:%d ' $(seq 35001 35014)) | xargs)
+want="rs1 rs1 rs2 rs1 rs3 rs1 rs1 rs1 rs1 rs2 rs1 rs3 rs1 rs1"
+diag "wrr 5 1 1: $got"
+ktap_test_result "wrr 5 1 1: a a b a c a a, twice" test "$got" = "$want"
+wrr_service 92 30001 20000 10000
+got=$(client udp "$VIP" 92 $(printf '10.0.1.2:%d ' $(seq 35101 35112)) | xargs)
+sleep 2		# the worker publishes the table meanwhile
+got+=" $(client udp "$VIP" 92 $(printf '10.0.1.2:%d ' $(seq 35113 35124)) | xargs)"
+want=$(nginx_wrr 24 30001 20000 10000)
+diag "wrr 30001 20000 10000: $got"
+ktap_test_result "wrr with a 60,001-pick period follows nginx's sequence" \
+	test "$got" = "$want"
+adm -e -u "$VIP:91" -r "${RS[1]}:80" -m -w 3
+got=$(client udp "$VIP" 91 $(printf '10.0.1.2:%d ' $(seq 35201 35209)) | xargs)
+want=$(nginx_wrr 9 5 3 1)
+diag "wrr 5 3 1 after the change: $got"
+ktap_test_result "wrr: a weight change restarts the sequence ($want)" \
+	test "$got" = "$want"
 
 # ---- p2c: weights 1 2 5, 400 new connections: about 50 100 250.
 adm -R <<-EOF
