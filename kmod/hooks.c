@@ -25,6 +25,8 @@
 #include <net/route.h>
 #include <net/dst_metadata.h>
 #include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/addrconf.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
@@ -420,6 +422,53 @@ static void vlb_icmp_rewrite_ports(struct sk_buff *skb,
 		ports[1] = cp->vport;	/* it went to the virtual service */
 }
 
+/*
+ * "Fragmentation needed" about a packet the director itself sent: with vlb
+ * that is mostly an outer tunnel packet (IPIP, IPv6-in-IP, GRE, GUE) to a
+ * real server, which no tunnel device of the kernel owns, so nothing else
+ * would learn that the path to the server narrowed. Record the path MTU
+ * on the route, as a tunnel device's error handler would; the next packet
+ * to that server then meets the smaller MTU and the client hears of it.
+ * The helpers read the quoted header at skb->data.
+ */
+static bool vlb_outer_proto(u8 protocol)
+{
+	return protocol == IPPROTO_IPIP || protocol == IPPROTO_IPV6 ||
+	       protocol == IPPROTO_GRE || protocol == IPPROTO_UDP;
+}
+
+static void vlb_icmp_outer_v4(struct net *net, struct sk_buff *skb,
+			      unsigned int coff, u32 mtu)
+{
+	const struct iphdr *ciph;
+
+	if (!pskb_may_pull(skb, coff + sizeof(struct iphdr)))
+		return;
+	ciph = (const struct iphdr *)(skb->data + coff);
+	if (!vlb_outer_proto(ciph->protocol) ||
+	    inet_addr_type(net, ciph->saddr) != RTN_LOCAL)
+		return;
+	__skb_pull(skb, coff);
+	ipv4_update_pmtu(skb, net, mtu, 0, ciph->protocol);
+	__skb_push(skb, coff);
+}
+
+static void vlb_icmp_outer_v6(struct net *net, struct sk_buff *skb,
+			      unsigned int coff, __be32 mtu, u8 protocol)
+{
+	const struct ipv6hdr *ciph;
+
+	if (!vlb_outer_proto(protocol) ||
+	    !pskb_may_pull(skb, coff + sizeof(struct ipv6hdr)))
+		return;
+	ciph = (const struct ipv6hdr *)(skb->data + coff);
+	if (!ipv6_chk_addr(net, &ciph->saddr, NULL, 0))
+		return;
+	__skb_pull(skb, coff);
+	ip6_update_pmtu(skb, net, mtu, 0, 0, sock_net_uid(net, NULL));
+	__skb_push(skb, coff);
+}
+
 static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
@@ -429,6 +478,7 @@ static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 	unsigned int len = skb->len;
 	struct vlb_icmp ic = {};
 	struct vlb_conn *cp;
+	u32 frag_mtu = 0;
 	int dir;
 
 	ic.ioff = skb_network_offset(skb) + iph->ihl * 4;
@@ -437,6 +487,9 @@ static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 		     ich->type != ICMP_TIME_EXCEEDED &&
 		     ich->type != ICMP_PARAMETERPROB))
 		return NF_ACCEPT;
+	if (ich->type == ICMP_DEST_UNREACH && ich->code == ICMP_FRAG_NEEDED &&
+	    state->hook == NF_INET_PRE_ROUTING)
+		frag_mtu = ntohs(ich->un.frag.mtu);
 	ic.coff = ic.ioff + sizeof(struct icmphdr);
 	ciph = skb_header_pointer(skb, ic.coff, sizeof(_ciph), &_ciph);
 	if (!ciph || ciph->ihl < 5 || (ciph->frag_off & htons(IP_OFFSET)))
@@ -446,11 +499,11 @@ static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 	ic.qsaddr.ip = ciph->saddr;
 	ic.qdaddr.ip = ciph->daddr;
 	if (!vlb_icmp_ports(skb, &ic))
-		return NF_ACCEPT;
+		goto not_ours;
 
 	cp = vlb_icmp_conn(vn, AF_INET, &ic, &dir);
 	if (!cp)
-		return NF_ACCEPT;
+		goto not_ours;
 	/* The director's own errors go to clients only (NAT). */
 	if (state->hook == NF_INET_LOCAL_OUT && dir != VLB_DIR_OUT)
 		return NF_ACCEPT;
@@ -490,6 +543,11 @@ static unsigned int vlb_icmp_v4(struct vlb_net *vn, struct sk_buff *skb,
 	skb->ip_summed = CHECKSUM_NONE;
 	vlb_count(vn, cp, dir, len);
 	return NF_ACCEPT;
+
+not_ours:
+	if (frag_mtu)
+		vlb_icmp_outer_v4(state->net, skb, ic.coff, frag_mtu);
+	return NF_ACCEPT;
 }
 
 static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
@@ -501,6 +559,7 @@ static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
 	unsigned int len = skb->len;
 	struct vlb_icmp ic = {};
 	struct vlb_conn *cp;
+	__be32 frag_mtu = 0;
 	__be16 frag_off;
 	u8 nexthdr;
 	int off, dir;
@@ -511,6 +570,9 @@ static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
 	if (!ich || ich->icmp6_type < ICMPV6_DEST_UNREACH ||
 	    ich->icmp6_type > ICMPV6_PARAMPROB)
 		return NF_ACCEPT;
+	if (ich->icmp6_type == ICMPV6_PKT_TOOBIG &&
+	    state->hook == NF_INET_PRE_ROUTING)
+		frag_mtu = ich->icmp6_mtu;
 	ic.coff = ic.ioff + sizeof(struct icmp6hdr);
 	ciph = skb_header_pointer(skb, ic.coff, sizeof(_ciph), &_ciph);
 	if (!ciph)
@@ -525,11 +587,11 @@ static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
 	ic.qsaddr.in6 = ciph->saddr;
 	ic.qdaddr.in6 = ciph->daddr;
 	if (!vlb_icmp_ports(skb, &ic))
-		return NF_ACCEPT;
+		goto not_ours;
 
 	cp = vlb_icmp_conn(vn, AF_INET6, &ic, &dir);
 	if (!cp)
-		return NF_ACCEPT;
+		goto not_ours;
 	if (state->hook == NF_INET_LOCAL_OUT && dir != VLB_DIR_OUT)
 		return NF_ACCEPT;
 
@@ -560,6 +622,11 @@ static unsigned int vlb_icmp_v6(struct vlb_net *vn, struct sk_buff *skb,
 							skb->len - ic.ioff, 0));
 	skb->ip_summed = CHECKSUM_NONE;
 	vlb_count(vn, cp, dir, len);
+	return NF_ACCEPT;
+
+not_ours:
+	if (frag_mtu)
+		vlb_icmp_outer_v6(state->net, skb, ic.coff, frag_mtu, nexthdr);
 	return NF_ACCEPT;
 }
 

@@ -148,7 +148,16 @@ struct vlb_dest_key {
 };
 
 struct vlb_dest {
+	/*
+	 * What a scheduler's walk of the list reads comes first, so that it
+	 * costs one cache line per destination (lc, wlc, sed, nq, wrr).
+	 */
 	struct list_head list;		/* svc->dests, RCU */
+	int weight;			/* READ_ONCE on the packet path */
+	atomic_t activeconns;
+	atomic_t inactconns;
+	atomic_t persistconns;
+	unsigned long flags;		/* VLB_DEST_FL_* bits */
 	struct vlb_service *svc;	/* holds a service reference */
 	u16 af;
 	union nf_inet_addr addr;
@@ -157,12 +166,7 @@ struct vlb_dest {
 	u8 tun_type;
 	__be16 tun_port;
 	u16 tun_flags;
-	int weight;			/* READ_ONCE on the packet path */
 	u32 u_thresh, l_thresh;
-	unsigned long flags;		/* VLB_DEST_FL_* bits */
-	atomic_t activeconns;
-	atomic_t inactconns;
-	atomic_t persistconns;
 	refcount_t refcnt;		/* list membership + each connection */
 	struct vlb_stats stats;
 	struct rcu_head rcu;

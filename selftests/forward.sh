@@ -13,7 +13,8 @@
 # outbound, TCP connections count as active only while established (as
 # IPVS counts them), and an oversize DF datagram for a tunnel gets a
 # "fragmentation needed" / "packet too big" back to the client, with the
-# MTU less the tunnel's headers. The real servers decapsulate with Linux's
+# MTU less the tunnel's headers, also after a router between director and
+# real server reports the director's outer packets too big. The real servers decapsulate with Linux's
 # own devices: tunl0 / ip6tnl0 for IPIP, behind a fou socket for GUE, a
 # gre / ip6gre device for GRE; they validate the checksums (the director
 # computes them in software for GUE and GRE: its tx offload is off).
@@ -46,7 +47,7 @@ UDP_LEN4=$((20 + 8 + 6))	# IPv4 + UDP headers + "hello\n"
 UDP_LEN6=$((40 + 8 + 6))
 
 ktap_print_header
-ktap_set_plan 44
+ktap_set_plan 46
 GUE_PORT=6080
 
 # The modules the real servers' tunnel devices come from; a namespace gets
@@ -437,7 +438,7 @@ pmtu_case()
 }
 
 if ! fwd_topo || ! topo_servers 80; then
-	for i in $(seq 44); do ktap_test_fail "topology"; done
+	for i in $(seq 46); do ktap_test_fail "topology"; done
 	ktap_finished
 fi
 
@@ -465,6 +466,41 @@ in_ns "$D" "$VLBADM" -R <<-EOF
 EOF
 pmtu_case 4 1468 GUE
 pmtu_case 6 1456 GRE
+
+# The path between director and real server narrows: a router there (rs1
+# plays it) says the director's outer packets are too big. The director
+# must lower its path MTU to rs1 and pass the smaller MTU on to clients.
+in_ns "$D" "$VLBADM" -R <<-EOF
+-e -u $VIP:8080 -r ${RS_ADDRS[0]}:8080 -i
+-e -u [$VIP6]:8080 -r [${RS6_ADDRS[0]}]:8080 -i
+EOF
+in_ns "$RS1" "$PYTHON" - "$D_ADDR" "${RS_ADDRS[0]}" "$D_ADDR6" "${RS6_ADDRS[0]}" <<-'EOF'
+import socket, struct, sys
+d4, r4, d6, r6 = sys.argv[1:5]
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+# The quoted outer packet: IPv4, protocol 4 (IPIP), director -> rs1.
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 1, 0x4000, 63, 4, 0,
+                 socket.inet_aton(d4), socket.inet_aton(r4))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+body = struct.pack("!BBHHH", 3, 4, 0, 0, 1300) + ip + b"\x45" + b"\0" * 7
+body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.sendto(body, (d4, 0))
+# IPv6: packet too big, MTU 1400, about an IPv6-in-IPv6 packet.
+ip6 = struct.pack("!IHBB16s16s", 6 << 28, 1460, 41, 63,
+                  socket.inet_pton(socket.AF_INET6, d6),
+                  socket.inet_pton(socket.AF_INET6, r6))
+body = struct.pack("!BBHI", 2, 0, 0, 1400) + ip6 + b"\x60" + b"\0" * 39
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.sendto(body, (d6, 0))
+EOF
+diag "director's route to rs1 now: $(in_ns "$D" ip route get "${RS_ADDRS[0]}" | xargs)"
+pmtu_case 4 1280 "TUN, outer MTU 1300 from the path,"
+pmtu_case 6 1360 "TUN, outer MTU 1400 from the path,"
 
 director_csum_sw || diag "could not turn the director's checksum offload off"
 GUE="-i --tun-type gue --tun-port $GUE_PORT"
