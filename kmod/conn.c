@@ -488,7 +488,7 @@ static void vlb_tpl_key(struct vlb_tpl_key *tk, const struct vlb_service *svc,
 				      0;
 	}
 	if (svc->fwmark) {
-		tk->vaddr.all[0] = htonl(svc->fwmark);
+		tk->vaddr.ip = htonl(svc->fwmark);
 		protocol = 0;
 	} else {
 		tk->vaddr = svc->addr;

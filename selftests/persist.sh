@@ -12,7 +12,8 @@
 #            template ("IP", the mark as its address).
 #   timeout  a template outlives its timeout while a connection it made
 #            lives, as IPVS keeps it.
-#   drain    a quiesced (weight 0) server keeps its persistent clients,
+#   drain    a quiesced (weight 0) server keeps its flows, gets no new
+#            ones, and keeps its persistent clients,
 #            unless net.vlb.expire_quiescent_template; a removed one loses
 #            them to the others.
 #   -o       one-packet scheduling: every datagram of one socket balanced
@@ -133,11 +134,11 @@ rs_of()
 }
 
 ktap_print_header
-ktap_set_plan 22
+ktap_set_plan 23
 
 if ! vlb_load || ! topo_create || ! topo_servers 80; then
 	ktap_test_fail "topology, servers and vlb.ko"
-	for i in $(seq 21); do ktap_test_skip "persistence check" "no topology"; done
+	for i in $(seq 22); do ktap_test_skip "persistence check" "no topology"; done
 	ktap_finished
 fi
 cbatch= dbatch=
@@ -276,6 +277,16 @@ ktap_test_result "-o: six datagrams of one socket go rs1..rs3 twice" \
 	test "$ops" = "rs1 rs2 rs3 rs1 rs2 rs3"
 ktap_test_result "-o leaves no connection; without -o one server takes all" \
 	eval '[[ -z $(adm -Lnc | awk "\$5 == \"$VIP:96\"") ]] && all_same $nops'
+
+# ---- Weight 0 without persistence: flows drain, new ones go elsewhere.
+service3 -u "$VIP:101"
+first=$(client same "$VIP" 101 udp "${CLIENTS[8]}:33100" 1)
+adm -e -u "$VIP:101" -r "$(rs_of "$first"):80" -m -w 0
+kept=$(client same "$VIP" 101 udp "${CLIENTS[8]}:33100" 2)
+new=$(client udp "$VIP" 101 "${CLIENTS[8]}:33101" "${CLIENTS[8]}:33102" "${CLIENTS[8]}:33103")
+diag "quiesced $first: its flow then $kept, new flows $new"
+ktap_test_result "weight 0: the established flow drains on $first, new ones avoid it" \
+	eval '[[ $kept == "$first $first" && $new != *"$first"* && $new != *none* ]]'
 
 # ---- expire_nodest_conn: a UDP flow whose server was removed.
 service3 -u "$VIP:98"
