@@ -37,6 +37,10 @@ int vlbd_tls_init(void)
 	if (!tls_ctx)
 		return -1;
 	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* many servers close without close_notify; the body is complete */
+	SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	return 0;
 }
 
@@ -162,12 +166,16 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 
 			ERR_error_string_n(e, buf, sizeof(buf));
 			snprintf(why, sizeof(why), "TLS: %s", buf);
-		} else if (h->a.ck->type == CHK_SSL && err == 0) {
-			/* a TLS server that closes without close_notify */
-			judge(h);
-			return;
 		} else {
-			snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(err));
+			/* the socket's own error: a TLS bufferevent may not keep errno */
+			int soerr = 0;
+			socklen_t len = sizeof(soerr);
+
+			getsockopt(bufferevent_getfd(h->bev), SOL_SOCKET, SO_ERROR, &soerr, &len);
+			if (soerr)
+				err = soerr;
+			snprintf(why, sizeof(why), "%s", err ? evutil_socket_error_to_string(err) :
+				 "the connection failed");
 		}
 		finish(h, 0, why);
 	}

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 		"  -S, --syslog          same as --log syslog\n"
 		"  -D, --log-detail      log every check attempt too\n"
 		"  -p, --pid FILE        write the process id to FILE\n"
+		"  -n, --check-only      run the checks and log the servers' health, but\n"
+		"                        leave the module alone (no module needed)\n"
 		"  -v, --version         print the version and exit\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -154,6 +157,7 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "log-detail", no_argument, NULL, 'D' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "check-only", no_argument, NULL, 'n' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 	int test = 0, dump = 0, where = VLBD_LOG_STDERR, debug = 0, c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:tdl:SDp:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:tdl:SDp:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			conf_path = optarg;
@@ -193,6 +197,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pid_path = optarg;
+			break;
+		case 'n':
+			vlbd_check_only = 1;
 			break;
 		case 'v':
 			printf("vlbd " VLBD_VERSION "\n");
@@ -241,6 +248,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_script_user(conf);
+	{
+		/* one socket per check in flight: thousands of servers need
+		 * more than the usual soft limit of 1024 */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	signal(SIGPIPE, SIG_IGN);
 	vlbd_base = event_base_new();
@@ -259,7 +276,7 @@ int main(int argc, char **argv)
 		vlbd_log(LOG_ERR, "cannot set up OpenSSL");
 		return 1;
 	}
-	if (vlbd_nl_init() < 0)
+	if (!vlbd_check_only && vlbd_nl_init() < 0)
 		return 1;
 	if (vlbd_reconcile_start(conf) < 0)
 		vlbd_log(LOG_WARNING, "some changes to the module failed; retrying");

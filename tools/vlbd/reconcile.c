@@ -9,7 +9,8 @@
  * configured: a restart must not flap anything, so the initial health of
  * each server is taken from the module), a health change, and a reload.
  * Services the configuration does not name are never touched; a service
- * it names belongs to it wholly, destinations included.
+ * it names belongs to it wholly, destinations included. With --check-only
+ * nothing is read or sent: the health of every server is only logged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,8 @@ static struct vlbd_vs *dirty;
 static struct event *sync_ev;
 static int resync_all;
 static struct vlbd_conf *cur;
+/* --check-only: health is checked and logged, the module is left alone. */
+int vlbd_check_only;
 
 struct dump {
 	struct vlb_service *s;
@@ -460,7 +463,7 @@ static void sync_cb(evutil_socket_t fd, short what, void *arg)
 		next = vs->next_dirty;
 		vs->dirty = 0;
 		vs->next_dirty = NULL;
-		if (sync_vs(vs, NULL) < 0)
+		if (!vlbd_check_only && sync_vs(vs, NULL) < 0)
 			failed = 1;
 	}
 	if (failed) {
@@ -561,6 +564,13 @@ int vlbd_reconcile_start(struct vlbd_conf *c)
 
 	if (ensure_sync_ev())
 		return -1;
+	if (vlbd_check_only) {
+		/* nothing to read: every server starts as without a module */
+		for (i = 0; i < c->nvs; i++)
+			initial_state(&c->vs[i], &d);
+		cur = c;
+		return 0;
+	}
 	err = dump_services(&d);
 	if (err) {
 		vlbd_log(LOG_ERR, "cannot read the module's services: %s", strerror(-err));
@@ -651,7 +661,7 @@ int vlbd_reconcile_reload(struct vlbd_conf *old, struct vlbd_conf *new)
 
 	if (ensure_sync_ev())
 		return -1;
-	err = dump_services(&d);
+	err = vlbd_check_only ? 0 : dump_services(&d);
 	if (err) {
 		vlbd_log(LOG_ERR, "cannot read the module's services: %s", strerror(-err));
 		dump_free(&d);
@@ -682,7 +692,7 @@ int vlbd_reconcile_reload(struct vlbd_conf *old, struct vlbd_conf *new)
 					if (same_svc(s, &new->vs[k].svcs[l]))
 						kept = 1;
 			}
-			if (!kept && find_svc(&d, s)) {
+			if (!kept && !vlbd_check_only && find_svc(&d, s)) {
 				char name[160];
 
 				svc_name(s, name, sizeof(name));
@@ -696,7 +706,7 @@ int vlbd_reconcile_reload(struct vlbd_conf *old, struct vlbd_conf *new)
 	dirty = NULL;
 	for (i = 0; i < new->nvs; i++) {
 		new->vs[i].dirty = 0;
-		if (sync_vs(&new->vs[i], &d) < 0)
+		if (!vlbd_check_only && sync_vs(&new->vs[i], &d) < 0)
 			rc = -1;
 	}
 	dump_free(&d);

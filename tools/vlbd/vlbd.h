@@ -260,6 +260,7 @@ void vlbd_check_target(const struct vlbd_checker *ck, struct sockaddr_storage *s
 		       socklen_t *len);
 
 /* reconcile.c */
+extern int vlbd_check_only;
 int vlbd_nl_init(void);
 void vlbd_nl_fini(void);
 /* Initial health from what the module holds; then apply everything. */

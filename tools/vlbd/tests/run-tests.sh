@@ -10,7 +10,8 @@
 #   bad/NAME.conf   must fail (exit 1), printing exactly the errors given by
 #                   its "# expect: FILE:LINE: MESSAGE" lines, no more, no less.
 #
-# Plus a few command-line cases. TAP output, then "N passed, N failed";
+# Plus a few command-line cases, and checks.sh: the checkers against local
+# servers. TAP output, then "N passed, N failed";
 # exit 1 if any failed.
 cd "$(dirname "$0")" || exit 1
 VLBD=${VLBD:-../vlbd}
@@ -89,6 +90,14 @@ cmd_case "a missing file is an error" 1 "nonexistent.conf:0: No such file or dir
 	-t -f nonexistent.conf
 cmd_case "the daemon refuses a bad file before doing anything" 1 "not starting" \
 	-f bad/unknown-top.conf
+
+# the checkers themselves, against local servers (checks.sh)
+out=$(./checks.sh "$n")
+echo "$out" | sed '$d'
+read -r p _ f _ < <(tail -n 1 <<<"$out")
+pass=$((pass + p))
+fail=$((fail + f))
+n=$((n + p + f))
 
 echo "1..$n"
 echo "$pass passed, $fail failed"
