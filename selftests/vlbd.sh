@@ -30,7 +30,7 @@ UP_BOUND_MS=$(((DELAY_LOOP * RISE + CONNECT_TIMEOUT) * 1000))
 SLACK_MS=1500
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 21
 
 WORK=$(mktemp -d)
 defer rm -rf "$WORK"
@@ -140,6 +140,22 @@ write_conf()
 	        }
 	    }
 	}
+	# weight ramps up over slow_start when the server returns
+	virtual_server $VIP 84 {
+	    delay_loop $DELAY_LOOP
+	    lb_algo wrr
+	    lb_kind NAT
+	    retry $RETRY
+	    delay_before_retry $DELAY_LOOP
+	    connect_timeout $CONNECT_TIMEOUT
+	    warmup 0
+	    slow_start 10
+	    real_server ${RS_ADDRS[0]} 80 {
+	        weight 20
+	        TCP_CHECK {
+	        }
+	    }
+	}
 	${3:-}
 	EOF
 }
@@ -168,7 +184,7 @@ dests_are()
 # shell function would put a subshell between $! and the process.
 start_vlbd()
 {
-	nsenter --net="/run/netns/$D" "$VLBD" -f "$1" >>"$LOG" 2>&1 &
+	NOTIFY_SOCKET=${NOTIFY:-} nsenter --net="/run/netns/$D" "$VLBD" -f "$1" >>"$LOG" 2>&1 &
 	VLBD_PID=$!
 }
 defer eval '[[ -n $VLBD_PID ]] && kill -9 $VLBD_PID'
@@ -190,8 +206,13 @@ two="${RS_ADDRS[0]}:80/1 ${RS_ADDRS[1]}:80/1"
 write_conf "$WORK/vlbd.conf"
 ktap_test_result "vlbd -t accepts the configuration" "$VLBD" -t -f "$WORK/vlbd.conf"
 
-# 2-3: start; every server of every service appears
-start_vlbd "$WORK/vlbd.conf"
+# 2-3: start (with a systemd notification socket); every server of every
+# service appears
+socat -u UNIX-RECV:"$WORK/notify.sock" OPEN:"$WORK/notify.txt",creat,append &
+notify_pid=$!
+defer kill "$notify_pid"
+busywait 5000 test -S "$WORK/notify.sock"
+NOTIFY=$WORK/notify.sock start_vlbd "$WORK/vlbd.conf"
 if busywait 15000 dests_are 80 "$all3"; then
 	ktap_test_pass "vlbd programs TCP_CHECK, HTTP_GET and MISC_CHECK servers ($all3)"
 else
@@ -254,7 +275,25 @@ else
 	ktap_test_fail "quorum is regained, the inhibited server is back at its weight"
 fi
 
-# 11-12: a bad file on SIGHUP changes nothing
+# 11: slow_start: the weight climbs to 20 over 10 s, in steps (seen at
+# least once between 0 and 20, however late this test polls)
+weights=
+ramp_done()
+{
+	local w
+	w=$(dests 84)
+	w=${w##*/}
+	[[ " $weights " == *" $w "* ]] || weights+=" $w"
+	[[ $w == 20 ]]
+}
+if busywait $((10000 + SLACK_MS + 2000)) ramp_done && (($(wc -w <<<"$weights") >= 2)); then
+	ktap_test_pass "slow_start ramps the returned server's weight up (weights seen:$weights)"
+else
+	diag "$(listing)"
+	ktap_test_fail "slow_start ramps the returned server's weight up (weights seen:$weights)"
+fi
+
+# 12-13: a bad file on SIGHUP changes nothing
 before=$(in_ns "$D" "$VLBADM" -Sn)
 cp "$WORK/vlbd.conf" "$WORK/good.conf"
 write_conf "$WORK/vlbd.conf" 1 "virtual_server $VIP 83 {
@@ -278,7 +317,7 @@ else
 	ktap_test_fail "after the refused reload the module and vlbd are unchanged"
 fi
 
-# 13-15: a good file on SIGHUP, under traffic: only the difference
+# 14-16: a good file on SIGHUP, under traffic: only the difference
 nsenter --net="/run/netns/$C" "$PYTHON" "$NETHELPER" request --proto tcp --addr $VIP --port 80 \
 	--count 40 >"$WORK/traffic" 2>&1 &
 traffic=$!
@@ -313,7 +352,7 @@ answers=$(grep -c '^rs' "$WORK/traffic")
 ktap_test_result "no request failed during the reload ($answers answers, $errors errors)" \
 	test "$errors" == 0 -a "$answers" == 40
 
-# 16-18: kill -9, restart: the module does not change at all
+# 17-19: kill -9, restart: the module does not change at all
 before=$(in_ns "$D" "$VLBADM" -Sn)
 nsenter --net="/run/netns/$D" "$VLBADM" --monitor >"$WORK/monitor" 2>&1 &
 monitor=$!
@@ -345,7 +384,17 @@ else
 	ktap_test_fail "the restart made no change at all"
 fi
 
-# 19: SIGTERM: vlbd exits, the services stay
+# 20: the systemd notifications (sent by the first vlbd)
+got=$(tr '\n' ' ' <"$WORK/notify.txt")
+# (socat writes the datagrams one after the other, without separators)
+if [[ $got == "READY=1 STATUS=running"*"RELOADING=1 MONOTONIC_USEC="*"READY=1 STATUS=reload refused"*"RELOADING=1 MONOTONIC_USEC="*"READY=1 STATUS=running"* ]]; then
+	ktap_test_pass "sd_notify: READY=1 at start, RELOADING=1 then READY=1 around each reload"
+else
+	diag "notifications: $got"
+	ktap_test_fail "sd_notify: READY=1 at start, RELOADING=1 then READY=1 around each reload"
+fi
+
+# 21: SIGTERM: vlbd exits, the services stay
 before=$(in_ns "$D" "$VLBADM" -Sn)
 kill -TERM "$VLBD_PID"
 wait "$VLBD_PID"
