@@ -117,6 +117,9 @@ void vlbd_check_done(struct vlbd_checker *ck, int ok, int weight, const char *wh
 
 	ck->att = NULL;
 	ck->nchecks++;
+	ck->last_latency = vlbd_now() - ck->started;
+	ck->last_ok = ok;
+	snprintf(ck->last_why, sizeof(ck->last_why), "%s", why);
 	vlbd_vs_name(rs->vs, vs, sizeof(vs));
 	vlbd_rs_name(rs, name, sizeof(name));
 	if (ok) {
@@ -170,6 +173,7 @@ static void run_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (ck->att)
 		return;		/* cannot happen: re-armed only when done */
+	ck->started = vlbd_now();
 	switch (ck->type) {
 	case CHK_TCP:
 		rc = vlbd_tcp_start(ck);

@@ -1302,8 +1302,38 @@ static void kw_script_user(struct parser *p, struct stmt *s, void *ctx)
 		p->c->script_group = xstrdup(s->args[1]);
 }
 
+/* vlb: http_status ADDRESS PORT, the status and metrics endpoint */
+static void kw_http_status(struct parser *p, struct stmt *s, void *ctx)
+{
+	union vlb_addr a;
+	uint16_t port;
+	int af;
+
+	(void)ctx;
+	if (ip_arg(p, s, 0, &af, &a) || port_arg(p, s, 1, 1, &port))
+		return;
+	memset(&p->c->http_addr, 0, sizeof(p->c->http_addr));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&p->c->http_addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a.in;
+		sin->sin_port = htons(port);
+		p->c->http_len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&p->c->http_addr;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a.in6;
+		sin6->sin6_port = htons(port);
+		p->c->http_len = sizeof(*sin6);
+	}
+	p->c->http_set = 1;
+}
+
 static const struct keyword global_kws[] = {
 	{ "router_id", kw_router_id, 1, 1, 0, 0 },
+	{ "http_status", kw_http_status, 2, 2, 0, 0 },
 	{ "enable_script_security", kw_script_security, 0, 1, 0, 0 },
 	{ "script_user", kw_script_user, 1, 2, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 }
@@ -1687,6 +1717,13 @@ void vlbd_conf_dump(FILE *f, const struct vlbd_conf *c)
 	fprintf(f, "router_id %s\n", c->router_id ? c->router_id : "-");
 	fprintf(f, "script_security %d script_user %s\n", c->script_security,
 		c->script_user ? c->script_user : "-");
+	if (c->http_set) {
+		char port[8];
+
+		getnameinfo((struct sockaddr *)&c->http_addr, c->http_len, a, sizeof(a), port,
+			    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+		fprintf(f, "http_status %s %s\n", a, port);
+	}
 	for (i = 0; i < c->nvs; i++) {
 		const struct vlbd_vs *vs = &c->vs[i];
 

@@ -25,7 +25,7 @@
 #include "vlbd.h"
 
 struct event_base *vlbd_base;
-static struct vlbd_conf *conf;
+#define conf vlbd_conf_current
 static const char *conf_path = VLBD_DEFAULT_CONF;
 static const char *pid_path;
 
@@ -55,6 +55,8 @@ static void usage(FILE *f)
 		"  -p, --pid FILE        write the process id to FILE\n"
 		"  -n, --check-only      run the checks and log the servers' health, but\n"
 		"                        leave the module alone (no module needed)\n"
+		"  -s, --status          print the state of the running vlbd (from the\n"
+		"                        endpoint the file's http_status names)\n"
 		"  -v, --version         print the version and exit\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -109,8 +111,10 @@ static void reload(void)
 
 	notify_reloading();
 	vlbd_log(LOG_NOTICE, "reloading %s", conf_path);
+	vlbd_reloads++;
 	n = vlbd_conf_load(conf_path, &e);
 	if (!n) {
+		vlbd_reload_failures++;
 		vlbd_log(LOG_ERR, "reload refused: %d error%s in %s; the running configuration "
 			 "stays", e.count, e.count == 1 ? "" : "s", conf_path);
 		notify("READY=1\nSTATUS=reload refused: the configuration has errors");
@@ -122,6 +126,7 @@ static void reload(void)
 	set_script_user(n);
 	vlbd_conf_free(conf);
 	conf = n;
+	vlbd_status_apply(conf);
 	if (vlbd_checks_start(conf, 0) < 0)
 		vlbd_log(LOG_ERR, "reload: cannot start the checks");
 	vlbd_log(LOG_NOTICE, "reloaded: %d virtual server%s", conf->nvs, conf->nvs == 1 ? "" : "s");
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
 		{ "log-detail", no_argument, NULL, 'D' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "check-only", no_argument, NULL, 'n' },
+		{ "status", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -165,10 +171,10 @@ int main(int argc, char **argv)
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
 	struct event *sigev[4];
 	struct vlbd_errs e = { 0 };
-	int test = 0, dump = 0, where = VLBD_LOG_STDERR, debug = 0, c, i;
+	int test = 0, dump = 0, status = 0, where = VLBD_LOG_STDERR, debug = 0, c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:tdl:SDp:nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:tdl:SDp:nsvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			conf_path = optarg;
@@ -201,6 +207,9 @@ int main(int argc, char **argv)
 		case 'n':
 			vlbd_check_only = 1;
 			break;
+		case 's':
+			status = 1;
+			break;
 		case 'v':
 			printf("vlbd " VLBD_VERSION "\n");
 			return 0;
@@ -226,6 +235,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (status) {
+		e.out = stderr;
+		conf = vlbd_conf_load(conf_path, &e);
+		if (!conf)
+			return 1;
+		c = vlbd_status_client(conf);
+		vlbd_conf_free(conf);
+		return c;
+	}
 	if (test) {
 		e.out = stderr;
 		conf = vlbd_conf_load(conf_path, &e);
@@ -284,6 +302,9 @@ int main(int argc, char **argv)
 		vlbd_log(LOG_ERR, "cannot start the checks");
 		return 1;
 	}
+	vlbd_started_at = (double)time(NULL);
+	if (vlbd_status_apply(conf) < 0)
+		return 1;
 	if (pid_path) {
 		FILE *f = fopen(pid_path, "w");
 
@@ -298,6 +319,7 @@ int main(int argc, char **argv)
 	event_base_dispatch(vlbd_base);
 
 	vlbd_checks_stop(conf);
+	vlbd_status_stop();
 	vlbd_nl_fini();
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);

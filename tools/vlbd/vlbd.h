@@ -126,6 +126,10 @@ struct vlbd_checker {
 	int fails, oks;			/* consecutive */
 	int dyn_weight;			/* misc_dynamic: -1 none */
 	unsigned long long nchecks, nfails;
+	double started;			/* of the attempt in flight */
+	double last_latency;		/* s, of the last attempt */
+	int last_ok;
+	char last_why[96];
 	struct event *timer;
 	struct vlbd_attempt *att;	/* the attempt in flight */
 	pid_t pid;			/* MISC_CHECK child */
@@ -218,6 +222,9 @@ struct vlbd_conf {
 	int nvs;
 	struct vlbd_vsg *vsg;
 	int nvsg;
+	int http_set;			/* http_status ADDRESS PORT */
+	struct sockaddr_storage http_addr;
+	socklen_t http_len;
 	struct vlbd_toklist toks;	/* keeps file names alive */
 };
 
@@ -258,6 +265,16 @@ int vlbd_tls_init(void);
 /* The address a checker connects to. */
 void vlbd_check_target(const struct vlbd_checker *ck, struct sockaddr_storage *ss,
 		       socklen_t *len);
+
+/* status.c: the HTTP endpoint (/metrics, /status, /status.txt) */
+int vlbd_status_apply(struct vlbd_conf *c);	/* (re)bind as c says */
+void vlbd_status_stop(void);
+void vlbd_status_text(FILE *f, const struct vlbd_conf *c);
+/* vlbd --status: fetch /status.txt from the endpoint @c names. */
+int vlbd_status_client(const struct vlbd_conf *c);
+extern unsigned long long vlbd_reloads, vlbd_reload_failures;
+extern double vlbd_started_at;		/* wall clock */
+extern struct vlbd_conf *vlbd_conf_current;
 
 /* reconcile.c */
 extern int vlbd_check_only;

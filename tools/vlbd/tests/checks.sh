@@ -71,9 +71,15 @@ read -r HTTP H500 TLS SILENT <"$dir/ports"
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 OK_MD5=$(printf 'ok\n' | md5sum | cut -d' ' -f1)
 
+HTTP_STATUS=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
 conf()
 {
 	cat <<-EOF
+	global_defs {
+	    router_id checks-test
+	    http_status 127.0.0.1 $HTTP_STATUS
+	}
 	virtual_server 10.255.0.1 80 {
 	    delay_loop 0.2
 	    delay_before_retry 0.1
@@ -242,6 +248,43 @@ if ((max == 1 && seen)); then
 else
 	fail=$((fail + 1)); echo "not ok $n - checks: one copy of a hung script runs at a time (max $max)"
 fi
+
+# the status endpoint
+get()
+{
+	python3 -c 'import sys, urllib.request
+try:
+    r = urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), timeout=5)
+    sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print("HTTP %d" % e.code)' "$HTTP_STATUS" "$1"
+}
+t_out()
+{
+	n=$((n + 1))
+	if grep -q -- "$3" <<<"$2"; then
+		pass=$((pass + 1)); echo "ok $n - status: $1"
+	else
+		fail=$((fail + 1)); echo "not ok $n - status: $1"; echo "#   no '$3' in:"
+		sed 's/^/#   /' <<<"$2" | head -n 20
+	fi
+}
+m=$(get /metrics)
+t_out "/metrics: an up server" "$m" "^vlbd_real_server_up{vs=\"$V\",rs=\"127.0.0.1:$HTTP\"} 1\$"
+t_out "/metrics: a down server" "$m" "^vlbd_real_server_up{vs=\"$V\",rs=\"127.0.0.2:$HTTP\"} 0\$"
+t_out "/metrics: misc_dynamic's weight" "$m" "^vlbd_real_server_weight{vs=\"$V\",rs=\"127.0.0.11:80\"} 5\$"
+t_out "/metrics: check attempts counted" "$m" \
+	"^vlbd_check_attempts_total{vs=\"$V\",rs=\"127.0.0.8:$CLOSED\",check=\"TCP_CHECK\",n=\"0\"} [1-9]"
+j=$(get /status | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+rs = d["virtual_servers"][0]["real_servers"]
+print(d["router_id"], len(rs), sum(r["up"] for r in rs), rs[7]["checks"][0]["last_result"])')
+t_out "/status is JSON with every server" "$j" "^checks-test 13 5 connect: Connection refused\$"
+t_out "an unknown path is a 404" "$(get /nope)" "^HTTP 404\$"
+s=$("$VLBD" --status -f "$dir/vlbd.conf" 2>&1)
+t_out "vlbd --status shows each server and check" "$s" "^  127.0.0.1:$HTTP  *up   weight 1/1"
+t_out "vlbd --status shows why a check fails" "$s" \
+	"^    MISC_CHECK DOWN [0-9]* attempts, [0-9]* failed; last: exit status 1"
 
 # reload: a bad file is refused, a good one keeps the servers' state
 conf "virtual_server 10.255.0.2 80 { lb_algo nosuch }" >"$dir/vlbd.conf"
