@@ -30,7 +30,7 @@ UP_BOUND_MS=$(((DELAY_LOOP * RISE + CONNECT_TIMEOUT) * 1000))
 SLACK_MS=1500
 
 ktap_print_header
-ktap_set_plan 21
+ktap_set_plan 22
 
 WORK=$(mktemp -d)
 defer rm -rf "$WORK"
@@ -70,6 +70,7 @@ write_conf()
 	! vlbd.sh: written for vlbd, in keepalived's syntax
 	global_defs {
 	    router_id vlbd-selftest
+	    http_status 127.0.0.1 9180
 	}
 	virtual_server $VIP 80 {
 	    delay_loop $DELAY_LOOP
@@ -230,7 +231,18 @@ fi
 ans=$(client_requests tcp $VIP 80 6 | sort -u | xargs)
 ktap_test_result "the client reaches every server ($ans)" test "$ans" == "rs1 rs2 rs3"
 
-# 5-8: rs1's listener stops
+# 5: vlbd --status, from the endpoint in the director's namespace
+st=$(in_ns "$D" "$VLBD" --status -f "$WORK/vlbd.conf" 2>&1)
+if grep -q "^  ${RS_ADDRS[1]}:80 *up   weight 1/1" <<<"$st" &&
+	grep -q "^    HTTP_GET   up   [0-9]* attempts, 0 failed; last: /health: status 200" <<<"$st" &&
+	grep -q "^TCP $VIP:84: quorum up" <<<"$st"; then
+	ktap_test_pass "vlbd --status shows every server and the last result of its checks"
+else
+	diag "$st"
+	ktap_test_fail "vlbd --status shows every server and the last result of its checks"
+fi
+
+# 6-9: rs1's listener stops
 t0=$(now_ms)
 stop_rs 0
 down="${RS_ADDRS[1]}:80/1 ${RS_ADDRS[2]}:80/1"
@@ -257,7 +269,7 @@ fi
 ans=$(client_requests tcp $VIP 80 4 | sort -u | xargs)
 ktap_test_result "the client only reaches the live servers ($ans)" test "$ans" == "rs2 rs3"
 
-# 9-10: rs1 returns after RISE successes
+# 10-11: rs1 returns after RISE successes
 start_rs 0
 t0=$(now_ms)
 if busywait $((UP_BOUND_MS + SLACK_MS)) dests_are 80 "$all3"; then
@@ -275,7 +287,7 @@ else
 	ktap_test_fail "quorum is regained, the inhibited server is back at its weight"
 fi
 
-# 11: slow_start: the weight climbs to 20 over 10 s, in steps (seen at
+# 12: slow_start: the weight climbs to 20 over 10 s, in steps (seen at
 # least once between 0 and 20, however late this test polls)
 weights=
 ramp_done()
@@ -293,7 +305,7 @@ else
 	ktap_test_fail "slow_start ramps the returned server's weight up (weights seen:$weights)"
 fi
 
-# 12-13: a bad file on SIGHUP changes nothing
+# 13-14: a bad file on SIGHUP changes nothing
 before=$(in_ns "$D" "$VLBADM" -Sn)
 cp "$WORK/vlbd.conf" "$WORK/good.conf"
 write_conf "$WORK/vlbd.conf" 1 "virtual_server $VIP 83 {
@@ -317,7 +329,7 @@ else
 	ktap_test_fail "after the refused reload the module and vlbd are unchanged"
 fi
 
-# 14-16: a good file on SIGHUP, under traffic: only the difference
+# 15-17: a good file on SIGHUP, under traffic: only the difference
 nsenter --net="/run/netns/$C" "$PYTHON" "$NETHELPER" request --proto tcp --addr $VIP --port 80 \
 	--count 40 >"$WORK/traffic" 2>&1 &
 traffic=$!
@@ -352,7 +364,7 @@ answers=$(grep -c '^rs' "$WORK/traffic")
 ktap_test_result "no request failed during the reload ($answers answers, $errors errors)" \
 	test "$errors" == 0 -a "$answers" == 40
 
-# 17-19: kill -9, restart: the module does not change at all
+# 18-20: kill -9, restart: the module does not change at all
 before=$(in_ns "$D" "$VLBADM" -Sn)
 nsenter --net="/run/netns/$D" "$VLBADM" --monitor >"$WORK/monitor" 2>&1 &
 monitor=$!
@@ -384,7 +396,7 @@ else
 	ktap_test_fail "the restart made no change at all"
 fi
 
-# 20: the systemd notifications (sent by the first vlbd)
+# 21: the systemd notifications (sent by the first vlbd)
 got=$(tr '\n' ' ' <"$WORK/notify.txt")
 # (socat writes the datagrams one after the other, without separators)
 if [[ $got == "READY=1 STATUS=running"*"RELOADING=1 MONOTONIC_USEC="*"READY=1 STATUS=reload refused"*"RELOADING=1 MONOTONIC_USEC="*"READY=1 STATUS=running"* ]]; then
@@ -394,7 +406,7 @@ else
 	ktap_test_fail "sd_notify: READY=1 at start, RELOADING=1 then READY=1 around each reload"
 fi
 
-# 21: SIGTERM: vlbd exits, the services stay
+# 22: SIGTERM: vlbd exits, the services stay
 before=$(in_ns "$D" "$VLBADM" -Sn)
 kill -TERM "$VLBD_PID"
 wait "$VLBD_PID"

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -172,6 +173,8 @@ int vlbd_nl_init(void)
 		vlbd_log(LOG_ERR, "cannot open the vlb netlink family: %s", strerror(-err));
 		return -1;
 	}
+	/* scripts forked for MISC_CHECK must not inherit the socket */
+	fcntl(mnl_socket_get_fd(nl.sock), F_SETFD, FD_CLOEXEC);
 	nl_open = 1;
 	return 0;
 }
