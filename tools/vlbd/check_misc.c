@@ -156,6 +156,7 @@ static void child(struct vlbd_checker *ck, char **argv)
 int vlbd_misc_start(struct vlbd_checker *ck)
 {
 	struct misc_attempt *m = calloc(1, sizeof(*m));
+	sigset_t all, old;
 	struct timeval tv;
 	char **argv;
 	int argc, i;
@@ -169,10 +170,19 @@ int vlbd_misc_start(struct vlbd_checker *ck)
 		return -1;
 	}
 	m->timer = evtimer_new(vlbd_base, timer_cb, m);
+	/*
+	 * Signals stay blocked from before fork() until the child has put
+	 * back the default handlers: libevent's handler, run in the child,
+	 * would write to the pipe it shares with vlbd, so a timeout's SIGTERM
+	 * reaching a child that has not run yet would stop vlbd itself.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	if (m->timer)
 		m->pid = fork();
 	if (m->pid == 0)
 		child(ck, argv);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
 	free(argv);

@@ -1058,6 +1058,30 @@ static void kw_vs_weight(struct parser *p, struct stmt *s, void *ctx)
 		((struct vs_ctx *)ctx)->vs->def_weight = (int)v;
 }
 
+/* sh-port, sh-fallback, mh-port, mh-fallback, ops: flags, no argument */
+static void kw_vs_flag(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vs *vs = ((struct vs_ctx *)ctx)->vs;
+	const char *k = s->kw;
+
+	(void)p;
+	if (!strcmp(k, "ops"))
+		vs->sched_flags |= VLB_SVC_F_ONEPACKET;
+	else if (!strcmp(k + 3, "fallback"))
+		vs->sched_flags |= VLB_SVC_F_SCHED1;
+	else
+		vs->sched_flags |= VLB_SVC_F_SCHED2;
+}
+
+static void kw_vs_virtualhost(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vs *vs = ((struct vs_ctx *)ctx)->vs;
+
+	(void)p;
+	free(vs->virtualhost);
+	vs->virtualhost = xstrdup(s->args[0]);
+}
+
 static const struct keyword vs_kws[] = {
 	TIMING_KEYWORDS,
 	{ "lb_algo", kw_lb_algo, 1, 1, 0, 0 },
@@ -1074,6 +1098,12 @@ static const struct keyword vs_kws[] = {
 	{ "inhibit_on_failure", kw_vs_inhibit, 0, 1, 0, 0 },
 	{ "slow_start", kw_vs_slow_start, 1, 1, 0, 0 },
 	{ "weight", kw_vs_weight, 1, 1, 0, 0 },
+	{ "virtualhost", kw_vs_virtualhost, 1, 1, 0, 0 },
+	{ "sh-port", kw_vs_flag, 0, 0, 0, 0 },
+	{ "sh-fallback", kw_vs_flag, 0, 0, 0, 0 },
+	{ "mh-port", kw_vs_flag, 0, 0, 0, 0 },
+	{ "mh-fallback", kw_vs_flag, 0, 0, 0, 0 },
+	{ "ops", kw_vs_flag, 0, 0, 0, 0 },
 	{ "real_server", kw_real_server, 1, 2, 1, 1 },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
@@ -1415,7 +1445,7 @@ static void add_svc(struct vlbd_vs *vs, int af, int fwmark, const union vlb_addr
 		k->port = port;
 	}
 	snprintf(k->sched, sizeof(k->sched), "%s", vs->sched);
-	k->flags = vs->persistent ? VLB_SVC_F_PERSISTENT : 0;
+	k->flags = (vs->persistent ? VLB_SVC_F_PERSISTENT : 0) | vs->sched_flags;
 	k->timeout = vs->persistent ? vs->persist_timeout : 0;
 	k->netmask = vs->granularity >= 0 ? (uint32_t)vs->granularity : af == AF_INET6 ? 128 : 32;
 }
@@ -1489,6 +1519,15 @@ static void finish(struct vlbd_conf *c, struct vlbd_errs *e)
 				       "protocol is meaningless for a fwmark service: ignored");
 		if (!vs->protocol)
 			vs->protocol = IPPROTO_TCP;
+		if ((vs->sched_flags & VLB_SVC_F_ONEPACKET) && vs->kind != VS_FWMARK &&
+		    vs->protocol != IPPROTO_UDP)
+			vlbd_conf_err(e, vs->file, vs->line,
+				      "ops (one-packet scheduling) is for UDP and fwmark services only");
+		if ((vs->sched_flags & (VLB_SVC_F_SCHED1 | VLB_SVC_F_SCHED2)) &&
+		    strcmp(vs->sched, "sh") && strcmp(vs->sched, "mh"))
+			vlbd_conf_err(e, vs->file, vs->line,
+				      "sh-port, sh-fallback, mh-port and mh-fallback need lb_algo "
+				      "sh or mh, not %s", vs->sched);
 		if (vs->kind == VS_ADDR && vs->port == 0 && !vs->persistent)
 			vlbd_conf_err(e, vs->file, vs->line,
 				      "virtual_server with port 0 (every port) must be "
@@ -1584,6 +1623,8 @@ next_vs:
 				int http = ck->type == CHK_HTTP || ck->type == CHK_SSL;
 
 				ck->rs = rs;
+				if (http && !ck->virtualhost && vs->virtualhost)
+					ck->virtualhost = xstrdup(vs->virtualhost);
 				pick(&ck->t.delay_loop, rs->t.delay_loop, vs->t.delay_loop, 60);
 				pick(&ck->t.connect_timeout, rs->t.connect_timeout,
 				     vs->t.connect_timeout, 5);
@@ -1682,6 +1723,7 @@ void vlbd_conf_free(struct vlbd_conf *c)
 		free(vs->rs);
 		free(vs->sorry);
 		free(vs->group);
+		free(vs->virtualhost);
 		free(vs->svcs);
 	}
 	free(c->vs);

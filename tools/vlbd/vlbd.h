@@ -200,6 +200,8 @@ struct vlbd_vs {
 	int alpha, inhibit;
 	double slow_start;
 	int def_weight;			/* virtual_server's `weight` */
+	uint32_t sched_flags;		/* sh-/mh-port, -fallback, ops */
+	char *virtualhost;		/* default for HTTP_GET/SSL_GET */
 	struct vlbd_timing t;
 	struct vlbd_rs *rs;
 	int nrs;
