@@ -8,8 +8,9 @@ Python under an emulated CPU costs far more than the requests themselves.
       NETNS_PATH (one process for all, as sockets keep the namespace they
       were made in) answering every TCP connection and UDP datagram on
       port P (IPv4 and IPv6) with "NAME\\n". A TCP peer gets its answer
-      after its first line, then the server closes. Prints "ready" once
-      every socket listens.
+      after its first line, then the server closes; when that line is an
+      HTTP GET the answer comes as the body of an HTTP/1.0 200 response.
+      Prints "ready" once every socket listens.
   request --proto tcp|udp --addr A --port P --count N [--timeout S]
       In the client: N requests, each from a new socket (so a new
       connection for the balancer), printing one answer per line, or
@@ -91,8 +92,12 @@ def serve(args):
                 bufs[fd] += data
                 if b"\n" in bufs[fd] or not data:
                     if data:
+                        reply = answer[fd]
+                        if bufs[fd].startswith(b"GET "):
+                            # a health checker's HTTP GET (vlbd.sh)
+                            reply = b"HTTP/1.0 200 OK\r\n\r\n" + reply
                         try:
-                            sk.sendall(answer[fd])
+                            sk.sendall(reply)
                         except OSError:
                             pass
                     poller.unregister(fd)

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# How many real servers one vlbd checks on one core: N TCP_CHECK servers
+# (127.0.X.Y, all local) at delay_loop 1, for S seconds, with vlbd
+# --check-only (no module needed) and one Python listener that accepts and
+# closes. Prints vlbd's CPU use (of one core), the checks per second the
+# listener saw, and how many servers were ever declared down (any is a
+# sign vlbd did not keep up). Not part of `make check`: a measurement.
+#
+# Usage: bench-checks.sh [N [SECONDS [KIND]]]   KIND: tcp (default) or http
+set -u
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+cd "$(dirname "$0")" || exit 1
+N=${1:-2000}
+SECS=${2:-20}
+KIND=${3:-tcp}
+PORT=${PORT:-18080}
+VLBD=${VLBD:-../vlbd}
+dir=$(mktemp -d)
+trap 'kill $lpid $vpid 2>/dev/null; rm -rf "$dir"' EXIT
+
+python3 - "$PORT" "$dir/accepts" <<'PY' &
+import socket, sys, signal, select
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(4096); s.setblocking(False)
+n = 0
+def out(*_):
+    open(sys.argv[2], "w").write("%d\n" % n); sys.exit(0)
+signal.signal(signal.SIGTERM, out)
+conns = {}
+p = select.epoll(); p.register(s, select.EPOLLIN)
+while True:
+    for fd, ev in p.poll():
+        if fd == s.fileno():
+            try:
+                while True:
+                    c, _ = s.accept(); c.setblocking(False); n += 1
+                    conns[c.fileno()] = c; p.register(c, select.EPOLLIN)
+            except BlockingIOError:
+                pass
+        else:
+            c = conns.pop(fd); p.unregister(fd)
+            try:
+                if c.recv(4096):
+                    c.sendall(b"HTTP/1.0 200 OK\r\n\r\nok\n")
+            except OSError:
+                pass
+            c.close()
+PY
+lpid=$!
+
+{
+	echo "virtual_server 10.255.0.1 80 {"
+	echo "    delay_loop 1"
+	echo "    connect_timeout 1"
+	echo "    warmup 1"
+	for ((i = 0; i < N; i++)); do
+		echo "    real_server 127.0.$((i / 250 + 1)).$((i % 250 + 1)) $PORT {"
+		if [[ $KIND == http ]]; then
+			echo "        HTTP_GET { url { path / } }"
+		else
+			echo "        TCP_CHECK { }"
+		fi
+		echo "    }"
+	done
+	echo "}"
+} >"$dir/bench.conf"
+sleep 0.5
+
+ticks=$(getconf CLK_TCK)
+"$VLBD" --check-only -f "$dir/bench.conf" 2>"$dir/log" &
+vpid=$!
+sleep 2		# past the warmup
+read -ra st0 < <(sed 's/.*) //' /proc/$vpid/stat)
+t0=$(date +%s%N)
+sleep "$SECS"
+read -ra st1 < <(sed 's/.*) //' /proc/$vpid/stat)
+t1=$(date +%s%N)
+kill $vpid
+wait $vpid 2>/dev/null
+kill $lpid
+wait $lpid 2>/dev/null
+# fields 14 and 15 of stat (utime, stime) are 11 and 12 after "pid (comm) "
+cpu=$(( (st1[11] + st1[12] - st0[11] - st0[12]) * 1000000000 / ticks ))
+wall=$((t1 - t0))
+accepts=$(cat "$dir/accepts")
+downs=$(grep -c ' is down' "$dir/log")
+echo "servers $N ($KIND), ${SECS}s: vlbd CPU $((cpu * 100 / wall))% of one core," \
+	"$(awk -v a="$accepts" -v s="$((SECS + 2))" 'BEGIN { printf "%.0f", a / s }') checks/s" \
+	"seen by the listener (over the whole run), servers declared down: $downs"
