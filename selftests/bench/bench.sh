@@ -11,7 +11,9 @@
 #            server counts what arrives (and drops it in tc, before IP);
 #   cps      new TCP connections/s through a NAT rr service of 2 real
 #            servers (tcpconn.c: a whole connection lifetime each);
-#   dests    the same with rr and wlc, 2 against 1,000 real servers;
+#   newflow  new connections/s as the director alone sees them: every
+#            packet a new UDP flow; rr and wlc, 2 against 1,000 real servers;
+#   dests    the TCP cps with rr and wlc, 2 against 1,000 real servers;
 #   table    established-flow packets/s with 10 thousand and 1 million
 #            entries in the connection table (pre-filled by pktgen), and the
 #            memory one connection costs at 1 million (slab + hash table).
@@ -35,7 +37,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 rounds=${ROUNDS:-5}
-tests="pps cps dests table"
+tests="pps newflow cps dests table"
 seconds=
 quick=0
 kver=${KVER:-}
@@ -85,7 +87,7 @@ if ((!inside)); then
 	# setting for the same caches wins, and a benchmark must not pay for
 	# red zones and poisoning that IPVS does not have.
 	t0=$SECONDS
-	VLB_VM_APPEND="slab_nomerge slub_debug=-,vlb* ${VLB_VM_APPEND:-}" \
+	VLB_VM_APPEND="slab_nomerge slub_debug=-,vlb* ${VLB_BENCH_APPEND:-} ${VLB_VM_APPEND:-}" \
 	VLB_VM_MEM=${VLB_VM_MEM:-3072} \
 		"$top/selftests/vm/run-vm.sh" --kernel="$kver" --dir="$dir" \
 		--timeout="${VLB_BENCH_TIMEOUT:-3600}" --follow "$dir/cmd.sh"
@@ -221,11 +223,15 @@ neigh replace 10.0.2.1 lladdr $D1_MAC nud permanent dev eth0"
 	filter add dev eth0 ingress protocol ip pref 2 flower ip_proto 4 action drop
 	EOF
 
-	# A process in the server's namespace, so that its packet counters can
-	# be read from /proc/PID/net/dev with no process started per sample.
+	# A process in the server's and the director's namespaces, so that
+	# their counters can be read from /proc/PID/net with no process
+	# started per sample.
 	nsenter --net="/run/netns/$S" sleep infinity &
 	S_PID=$!
 	defer kill "$S_PID"
+	nsenter --net="/run/netns/$D" sleep infinity &
+	D_PID=$!
+	defer kill "$D_PID"
 	# The TCP server of the cps tests, on CPU 0 with the client.
 	exec {SRV_FD}< <(exec nsenter --net="/run/netns/$S" taskset -c 0 "$TCPCONN" server $TCP_PORT 2>&1)
 	SRV_PID=$!
@@ -237,9 +243,13 @@ neigh replace 10.0.2.1 lladdr $D1_MAC nud permanent dev eth0"
 
 # -------------------------------------------------------------- samples
 
-# snap: SNAP_T (µs), SNAP_RX (packets the server received), SNAP_BUSY (CPU 1
-# busy ticks), read with shell builtins only, so the window's edges are
-# where they are meant to be.
+# snap: reads, with shell builtins only (so the window's edges are where
+# they are meant to be), SNAP_T (µs), SNAP_RX (packets the server
+# received), SNAP_IDLE0/1 (idle time of CPU 0/1 in USER_HZ units),
+# SNAP_SENT (what pktgen injected) and SNAP_DROP (packets CPU 1's backlog
+# refused). Busy time is the window less idle time: the kernel measures
+# idle time by the clock, while busy "ticks" get lost whenever the host
+# does not run the vCPU's thread at a tick (on two host cores, often).
 snap()
 {
 	local line f
@@ -252,11 +262,19 @@ snap()
 		fi
 	done <"/proc/$S_PID/net/dev"
 	while read -ra f; do
-		if [[ ${f[0]} == cpu1 ]]; then
-			SNAP_BUSY=$((f[1] + f[2] + f[3] + f[6] + f[7] + f[8]))
-			break
-		fi
+		case ${f[0]} in
+		cpu0) SNAP_IDLE0=$((f[4] + f[5])) ;;
+		cpu1) SNAP_IDLE1=$((f[4] + f[5])); break ;;
+		esac
 	done </proc/stat
+	SNAP_SENT=0
+	if [[ -r /proc/$D_PID/net/pktgen/eth0 ]]; then
+		while read -ra f; do
+			[[ ${f[0]} == pkts-sofar: ]] && { SNAP_SENT=${f[1]}; break; }
+		done <"/proc/$D_PID/net/pktgen/eth0"
+	fi
+	{ read -r line; read -ra f; } </proc/net/softnet_stat
+	SNAP_DROP=$((16#${f[1]}))
 }
 
 server_rx()
@@ -279,25 +297,49 @@ rx_grows()
 	((SNAP_RX - RX_MARK >= $1))
 }
 
-# window SECONDS: "pps us_per_packet" over SECONDS of the traffic running.
+# window SECONDS: "pps us_per_packet cpu0% cpu1% injected/s dropped/s"
+# over SECONDS of the traffic running: what the server received, CPU 1's
+# busy time per packet received, both CPUs' load, what pktgen injected and
+# what CPU 1's backlog refused (the director's excess).
 window()
 {
-	local t0 rx0 b0
+	local t0 rx0 i0 i1 s0 d0
 	snap
-	t0=$SNAP_T rx0=$SNAP_RX b0=$SNAP_BUSY
+	t0=$SNAP_T rx0=$SNAP_RX i0=$SNAP_IDLE0 i1=$SNAP_IDLE1 s0=$SNAP_SENT d0=$SNAP_DROP
 	sleep "$1"
 	snap
-	local n=$((SNAP_RX - rx0)) dt=$((SNAP_T - t0)) db=$((SNAP_BUSY - b0))
-	((n > 0)) || { echo "0 0"; return; }
-	awk -v n=$n -v dt=$dt -v db=$db -v hz="$USER_HZ" \
-		'BEGIN { printf "%.0f %.2f\n", n * 1e6 / dt, db * 1e6 / hz / n }'
+	awk -v n=$((SNAP_RX - rx0)) -v dt=$((SNAP_T - t0)) -v hz="$USER_HZ" \
+		-v i0=$((SNAP_IDLE0 - i0)) -v i1=$((SNAP_IDLE1 - i1)) \
+		-v s=$((SNAP_SENT - s0)) -v d=$((SNAP_DROP - d0)) 'BEGIN {
+		b0 = dt - i0 * 1e6 / hz; b1 = dt - i1 * 1e6 / hz
+		if (b0 < 0) b0 = 0; if (b1 < 0) b1 = 0
+		printf "%.0f %.2f %.0f %.0f %.0f %.0f\n", n * 1e6 / dt,
+			(n > 0 ? b1 / n : 0), b0 * 100 / dt, b1 * 100 / dt,
+			s * 1e6 / dt, d * 1e6 / dt }'
+}
+
+# measure SECONDS: window's fields into the caller's array res.
+measure()
+{
+	read -ra res < <(window "$1")
+	((${#res[@]} == 6)) || fail "no measurement from the window"
+}
+
+# load RES...: the notes' summary of a window's last four fields.
+load()
+{
+	echo "CPU0 $3%, CPU1 $4%, injected $5/s, backlog drops $6/s"
 }
 
 # ------------------------------------------------------------- pktgen
 
-# pktgen_conf KEY=VALUE...: configures the client's pktgen device eth0 from
-# scratch (UDP to port 9, 64-byte frames, sequential source ports and
-# addresses: each combination is one flow, visited in a fixed cycle).
+# pktgen_conf KEY=VALUE...: configures pktgen from scratch to inject, as if
+# received on the director's eth0 from the client (xmit_mode netif_receive:
+# sent by a client over the veth, a packet costs the generator three times
+# as much, and under TCG the generator then is the bottleneck), UDP to port
+# 9, 64-byte frames, with sequential source ports and addresses: each
+# combination is one flow, visited in a fixed cycle. RPS still steers the
+# packets to CPU 1, so pktgen on CPU 0 never competes with the director.
 # Keys: dst dst_max src src_max sport sport_max count ratep.
 pktgen_conf()
 {
@@ -305,7 +347,7 @@ pktgen_conf()
 	local kv
 	for kv; do o[${kv%%=*}]=${kv#*=}; done
 	: "${o[dst_max]:=${o[dst]}}" "${o[src_max]:=${o[src]}}"
-	in_ns "$C" bash -c '
+	in_ns "$D" bash -c '
 	set -e
 	pg()	# FILE COMMAND: write, then check pktgen said OK
 	{
@@ -322,6 +364,7 @@ pktgen_conf()
 	pg $t rem_device_all
 	pg $t "add_device eth0"
 	pg $d "count '"${o[count]}"'"
+	pg $d "xmit_mode netif_receive"
 	pg $d "clone_skb 0"
 	pg $d "pkt_size 64"
 	pg $d "dst_mac '"$D0_MAC"'"
@@ -341,7 +384,7 @@ pktgen_conf()
 # count is sent, or pktgen_stop).
 pktgen_start()
 {
-	in_ns "$C" sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	in_ns "$D" sh -c 'echo start >/proc/net/pktgen/pgctrl' &
 	PG_PID=$!
 }
 
@@ -352,7 +395,7 @@ pktgen_running()
 
 pktgen_stop()
 {
-	in_ns "$C" sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	in_ns "$D" sh -c 'echo stop >/proc/net/pktgen/pgctrl'
 	wait "$PG_PID" 2>/dev/null
 }
 
@@ -447,7 +490,7 @@ pps_point()
 	# Every flow has been seen (the first 1,000 packets) and the rate
 	# settled.
 	busywait 20000 rx_grows 5000 || { pktgen_stop; fail "$b $m: no packets reach the server"; }
-	read -r -a res < <(window "$seconds")
+	measure "$seconds"
 	pktgen_stop
 	if [[ $b != fwd ]]; then
 		conns=$(svc_conns UDP $UDP_PORT)
@@ -455,7 +498,7 @@ pps_point()
 	fi
 	sample pps_$m "$b" "$r" "${res[0]}"
 	sample cpp_$m "$b" "$r" "${res[1]}"
-	note "round $r: $m $b: ${res[0]} pps, ${res[1]} us/packet"
+	note "round $r: $m $b: ${res[0]} pps, ${res[1]} us/packet ($(load "${res[@]}"))"
 }
 
 # cps_point BALANCER SCHED DESTS ROUND [METRIC]: new TCP connections/s
@@ -463,29 +506,20 @@ pps_point()
 # 1000: 10.0.4-7.1-250), or for fwd straight to one server.
 cps_point()
 {
-	local b=$1 s=$2 n=$3 r=$4 name=${5:-$2$3} dst=$VIP i j line t0 b0 cpc
-	local -a dests=() end
+	local b=$1 s=$2 n=$3 r=$4 name=${5:-$2$3} dst=$VIP line t0 i0 i1 cps cpc c0 c1
+	local -a end
 	use "$b"
 	if [[ $b == fwd ]]; then
 		dst=$RS_A
 	else
-		if ((n == 2)); then
-			dests=($RS_A $RS_B)
-		else
-			for i in 4 5 6 7; do
-				for ((j = 1; j <= 250 && ${#dests[@]} < n; j++)); do
-					dests+=(10.0.$i.$j)
-				done
-			done
-		fi
-		svc -t $TCP_PORT "$s" -m "${dests[@]}"
+		svc -t $TCP_PORT "$s" -m $(dest_list "$n")
 	fi
 	exec {CL_FD}< <(exec nsenter --net="/run/netns/$C" taskset -c 0 \
 		"$TCPCONN" client "$dst" $TCP_PORT "$PARALLEL" 1 "$seconds" 2>&1)
 	read -r -t 60 -u "$CL_FD" line
 	[[ $line == start ]] || fail "$b cps: tcpconn client: $line"
 	snap
-	t0=$SNAP_T b0=$SNAP_BUSY
+	t0=$SNAP_T i0=$SNAP_IDLE0 i1=$SNAP_IDLE1
 	read -r -t $((seconds + 60)) -u "$CL_FD" line
 	snap
 	exec {CL_FD}<&-
@@ -493,12 +527,62 @@ cps_point()
 	[[ ${end[0]} == end ]] || fail "$b cps: tcpconn client: $line"
 	((end[1] > 0)) || fail "$b cps: no connection completed (${end[2]} failed)"
 	((end[2] == 0)) || note "$b $name: ${end[2]} connections failed"
-	cpc=$(awk -v n="${end[1]}" -v db=$((SNAP_BUSY - b0)) -v hz="$USER_HZ" \
-		'BEGIN { printf "%.2f", db * 1e6 / hz / n }')
-	local cps=$(awk -v n="${end[1]}" -v us="${end[3]}" 'BEGIN { printf "%.0f", n * 1e6 / us }')
+	read -r cps cpc c0 c1 < <(awk -v n="${end[1]}" -v us="${end[3]}" \
+		-v dt=$((SNAP_T - t0)) -v hz="$USER_HZ" \
+		-v i0=$((SNAP_IDLE0 - i0)) -v i1=$((SNAP_IDLE1 - i1)) 'BEGIN {
+		b0 = dt - i0 * 1e6 / hz; b1 = dt - i1 * 1e6 / hz
+		if (b0 < 0) b0 = 0; if (b1 < 0) b1 = 0
+		printf "%.0f %.2f %.0f %.0f\n", n * 1e6 / us, b1 / n,
+			b0 * 100 / dt, b1 * 100 / dt }')
 	sample "cps_$name" "$b" "$r" "$cps"
 	sample "cpc_$name" "$b" "$r" "$cpc"
-	note "round $r: cps $name $b: $cps conn/s, $cpc us/conn (director)"
+	note "round $r: cps $name $b: $cps conn/s, $cpc us/conn (director; CPU0 $c0%, CPU1 $c1%)"
+}
+
+# dest_list N: the real servers of a service of N: the two RS addresses,
+# or N of the 1,000 extra ones (10.0.4-7.1-250).
+dest_list()
+{
+	local i j n=$1
+	if ((n <= 2)); then
+		echo $RS_A $RS_B | cut -d' ' -f1-"$n"
+		return
+	fi
+	for i in 4 5 6 7; do
+		for ((j = 1; j <= 250 && n > 0; j++, n--)); do
+			echo 10.0.$i.$j
+		done
+	done
+}
+
+# newflow_point BALANCER SCHED DESTS ROUND: new connections/s as the
+# director alone sees them: every packet a new UDP flow (the million-flow
+# cycle of table_point), through a NAT service of DESTS real servers; for
+# fwd, the same packets routed to the two servers.
+newflow_point()
+{
+	local b=$1 s=$2 n=$3 r=$4 name=$2$3
+	local -a res
+	# IPVS with a table of 2^20 buckets, not its default 4096: some 100k
+	# connections are made in a window, and walking chains of 25 on every
+	# miss would measure the table, not the real servers.
+	if [[ $b == ipvs ]]; then use ipvs conn_tab_bits=20; else use "$b"; fi
+	if [[ $b == fwd ]]; then
+		pktgen_conf dst=$RS_A dst_max=$RS_B src=10.0.1.16 src_max=10.0.1.31 \
+			sport=1000 sport_max=63501 || fail "pktgen configuration"
+	else
+		svc -u $UDP_PORT "$s" -m $(dest_list "$n")
+		pktgen_conf dst=$VIP src=10.0.1.16 src_max=10.0.1.31 sport=1000 sport_max=63501 ||
+			fail "pktgen configuration"
+	fi
+	rx_mark
+	pktgen_start
+	busywait 20000 rx_grows 1000 || { pktgen_stop; fail "$b newflow: no packets reach the server"; }
+	measure "$seconds"
+	pktgen_stop
+	sample "nfs_$name" "$b" "$r" "${res[0]}"
+	sample "cpn_$name" "$b" "$r" "${res[1]}"
+	note "round $r: new flows $name $b: ${res[0]} flows/s, ${res[1]} us/flow ($(load "${res[@]}"))"
 }
 
 # table_point BALANCER N ROUND: fills the connection table with N UDP
@@ -538,7 +622,7 @@ table_point()
 	rx_mark
 	pktgen_start
 	busywait 20000 rx_grows 1000 || { pktgen_stop; fail "$b table: no packets reach the server"; }
-	read -ra res < <(window 1)
+	measure 1
 	pktgen_stop
 	rate=$((res[0] * 7 / 10))
 	((rate > 500)) || rate=500
@@ -577,13 +661,13 @@ table_point()
 	rx_mark
 	pktgen_start
 	busywait 20000 rx_grows 2000 || { pktgen_stop; fail "$b table: no packets reach the server"; }
-	read -ra res < <(window "$seconds")
+	measure "$seconds"
 	pktgen_stop
 	local after=$(svc_conns UDP $UDP_PORT)
 	((after - conns > n / 100)) && note "$b $name: $((after - conns)) new connections while measuring"
 	sample "pps_$name" "$b" "$r" "${res[0]}"
 	sample "cpp_$name" "$b" "$r" "${res[1]}"
-	note "round $r: table $name $b: ${res[0]} pps, ${res[1]} us/packet"
+	note "round $r: table $name $b: ${res[0]} pps, ${res[1]} us/packet ($(load "${res[@]}"))"
 }
 
 # ---------------------------------------------------------------- main
@@ -605,6 +689,10 @@ for f in sanity_checks red_zone poison store_user; do
 	[[ $(cat /sys/kernel/slab/vlb_conn/$f 2>/dev/null) == 1 ]] &&
 		fail "slab debugging ($f) is on for vlb_conn: boot with slub_debug=-,vlb*"
 done
+# A backlog deep enough that only a saturated CPU 1 drops: under TCG the
+# wake-up of an idle vCPU takes long enough for bursts to fill the default
+# 1,000.
+echo 10000 >/proc/sys/net/core/netdev_max_backlog
 topo || fail "cannot build the topology"
 note "topology ready"
 
@@ -621,6 +709,14 @@ for ((r = 1; r <= rounds; r++)); do
 			;;
 		cps)
 			for b in vlb ipvs fwd; do cps_point $b rr 2 $r; done
+			;;
+		newflow)
+			for s in rr wlc; do
+				for n in 2 1000; do
+					for b in vlb ipvs; do newflow_point $b $s $n $r; done
+				done
+			done
+			newflow_point fwd rr 2 $r
 			;;
 		dests)
 			for s in rr wlc; do
