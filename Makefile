@@ -87,6 +87,20 @@ demo: deps
 	$(MAKE) module tools
 	./selftests/demo.sh --vm=$(VM) --kernel=$(KVER)
 
+# The benchmark: vlb against IPVS and plain forwarding in one guest of
+# BENCH_KVER (KVER=... on the command line, else the 6.12 kernel), ROUNDS
+# interleaved rounds (default 5); QUICK=1 for one short sanity round.
+BENCH_KVER := $(if $(filter command line,$(origin KVER)),$(KVER),$(lastword \
+	$(filter 6.12%,$(KVERS)) $(if $(filter 6.12%,$(KVERS)),,$(KVER))))
+$(BUILDDIR)/bench/tcpconn: selftests/bench/tcpconn.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
+bench: $(BUILDDIR)/$(BENCH_KVER)/vlb.ko tools $(BUILDDIR)/bench/tcpconn
+	./selftests/bench/bench.sh --kernel=$(BENCH_KVER) \
+		$(if $(ROUNDS),--rounds=$(ROUNDS)) $(if $(QUICK),--quick) \
+		$(if $(BENCH_TESTS),--tests="$(BENCH_TESTS)")
+
 clean:
 	rm -rf $(BUILDDIR)
 	$(MAKE) -C tools clean
@@ -97,6 +111,7 @@ help:
 	@echo "make deps          install every Debian package needed"
 	@echo "make check [VM=0]  host unit tests + all selftests on each kernel"
 	@echo "make demo          a VM: client, director, three real servers"
+	@echo "make bench [ROUNDS=n QUICK=1 KVER=x]  vlb vs IPVS vs forwarding"
 	@echo "make install       module (KVER) + tools + man pages"
 	@echo "make dkms-install  register the sources with DKMS and build"
 	@echo "make sparse        sparse on every installed kernel"
