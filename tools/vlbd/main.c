@@ -120,6 +120,7 @@ static void reload(void)
 		notify("READY=1\nSTATUS=reload refused: the configuration has errors");
 		return;
 	}
+	vlbd_vrrp_reload(conf, n);
 	vlbd_checks_stop(conf);
 	if (vlbd_reconcile_reload(conf, n) < 0)
 		vlbd_log(LOG_WARNING, "reload: some changes failed; retrying from a fresh dump");
@@ -129,7 +130,8 @@ static void reload(void)
 	vlbd_status_apply(conf);
 	if (vlbd_checks_start(conf, 0) < 0)
 		vlbd_log(LOG_ERR, "reload: cannot start the checks");
-	vlbd_log(LOG_NOTICE, "reloaded: %d virtual server%s", conf->nvs, conf->nvs == 1 ? "" : "s");
+	vlbd_log(LOG_NOTICE, "reloaded: %d virtual server%s, %d vrrp_instance%s", conf->nvs,
+		 conf->nvs == 1 ? "" : "s", conf->nvrrp, conf->nvrrp == 1 ? "" : "s");
 	notify("READY=1\nSTATUS=running");
 }
 
@@ -302,6 +304,10 @@ int main(int argc, char **argv)
 		vlbd_log(LOG_ERR, "cannot start the checks");
 		return 1;
 	}
+	if (vlbd_vrrp_start(conf) < 0) {
+		vlbd_log(LOG_ERR, "cannot start VRRP");
+		return 1;
+	}
 	vlbd_started_at = (double)time(NULL);
 	if (vlbd_status_apply(conf) < 0)
 		return 1;
@@ -313,11 +319,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	vlbd_log(LOG_NOTICE, "started: %d virtual server%s from %s", conf->nvs,
-		 conf->nvs == 1 ? "" : "s", conf_path);
+	vlbd_log(LOG_NOTICE, "started: %d virtual server%s, %d vrrp_instance%s from %s",
+		 conf->nvs, conf->nvs == 1 ? "" : "s", conf->nvrrp, conf->nvrrp == 1 ? "" : "s",
+		 conf_path);
 	notify("READY=1\nSTATUS=running");
 	event_base_dispatch(vlbd_base);
 
+	vlbd_vrrp_stop(conf);
 	vlbd_checks_stop(conf);
 	vlbd_status_stop();
 	vlbd_nl_fini();

@@ -400,6 +400,13 @@ extern unsigned long long vlbd_reloads, vlbd_reload_failures;
 extern double vlbd_started_at;		/* wall clock */
 extern struct vlbd_conf *vlbd_conf_current;
 
+/* vrrp_loop.c: the VRRP instances */
+int vlbd_vrrp_start(struct vlbd_conf *c);
+void vlbd_vrrp_reload(struct vlbd_conf *old, struct vlbd_conf *new);
+void vlbd_vrrp_stop(struct vlbd_conf *c);
+/* A child exited that check_misc.c did not start: 1 if it was VRRP's. */
+int vlbd_vrrp_reaped(pid_t pid, int status);
+
 /* reconcile.c */
 extern int vlbd_check_only;
 int vlbd_nl_init(void);
