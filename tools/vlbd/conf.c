@@ -1314,8 +1314,11 @@ static int ifname_arg(struct parser *p, struct stmt *s, const char *str, char *o
 }
 
 /* notify_* "command" [user [group]]: user is checked to exist. */
-static void set_cmd(struct parser *p, struct stmt *s, char **cmd, char **user)
+static void set_cmd(struct parser *p, struct stmt *s, char **cmd, char **user,
+		    struct vlbd_notify_cmds *n, int idx)
 {
+	n->file[idx] = s->file;
+	n->line[idx] = s->line;
 	if (!s->args[0][0]) {
 		ERR(p, s, "%s: the command is empty", s->kw);
 		return;
@@ -1338,7 +1341,7 @@ static void set_cmd(struct parser *p, struct stmt *s, char **cmd, char **user)
 static void kw_notify_##field(struct parser *p, struct stmt *s, void *ctx) \
 {									\
 	struct vlbd_notify_cmds *n = ctx;				\
-	set_cmd(p, s, &n->field, &n->user[idx]);			\
+	set_cmd(p, s, &n->field, &n->user[idx], n, idx);		\
 }
 NOTIFY_FN(master, 0)
 NOTIFY_FN(backup, 1)
@@ -1390,8 +1393,11 @@ static int weight_args(struct parser *p, struct stmt *s, int first, int *w, int 
 {
 	long v;
 
-	if (num_arg(p, s, first, -253, 253, &v))
+	if (get_long(s->args[first], -253, 253, &v)) {
+		ERR(p, s, "%s: weight '%s' is not a whole number from -253 to 253", s->kw,
+		    s->args[first]);
 		return -1;
+	}
 	*w = (int)v;
 	if (s->nargs > first + 1) {
 		if (strcmp(s->args[first + 1], "reverse")) {
@@ -1603,7 +1609,7 @@ static void vip_line(struct parser *p, struct stmt *s, struct vlbd_vrrp *v, int 
 		long pl;
 
 		if (get_long(slash, 0, vip.prefix, &pl)) {
-			ERR(p, s, "'%s': the prefix length is not from 0 to %d", s->kw, vip.prefix);
+			ERR(p, s, "%s: the prefix length is not from 0 to %d", s->kw, vip.prefix);
 			return;
 		}
 		vip.prefix = (int)pl;
@@ -2415,14 +2421,13 @@ static void check_cmd(struct vlbd_errs *e, const char *file, int line, const cha
 			      "path, or a program on PATH)", kw, prog);
 }
 
-static void check_notify(struct vlbd_errs *e, const char *file, int line,
-			 const struct vlbd_notify_cmds *n)
+static void check_notify(struct vlbd_errs *e, const struct vlbd_notify_cmds *n)
 {
-	check_cmd(e, file, line, "notify_master", n->master);
-	check_cmd(e, file, line, "notify_backup", n->backup);
-	check_cmd(e, file, line, "notify_fault", n->fault);
-	check_cmd(e, file, line, "notify_stop", n->stop);
-	check_cmd(e, file, line, "notify", n->generic);
+	check_cmd(e, n->file[0], n->line[0], "notify_master", n->master);
+	check_cmd(e, n->file[1], n->line[1], "notify_backup", n->backup);
+	check_cmd(e, n->file[2], n->line[2], "notify_fault", n->fault);
+	check_cmd(e, n->file[3], n->line[3], "notify_stop", n->stop);
+	check_cmd(e, n->file[4], n->line[4], "notify", n->generic);
 }
 
 static void finish_vrrp(struct vlbd_conf *c, struct vlbd_errs *e)
@@ -2509,7 +2514,7 @@ static void finish_vrrp(struct vlbd_conf *c, struct vlbd_errs *e)
 				t->reverse = t->s->reverse;
 			}
 		}
-		check_notify(e, v->file, v->line, &v->notify);
+		check_notify(e, &v->notify);
 		for (j = 0; j < i; j++) {
 			struct vlbd_vrrp *o = &c->vrrp[j];
 
@@ -2533,7 +2538,7 @@ static void finish_vrrp(struct vlbd_conf *c, struct vlbd_errs *e)
 			fprintf(stderr, "vlbd: out of memory\n");
 			exit(1);
 		}
-		check_notify(e, g->file, g->line, &g->notify);
+		check_notify(e, &g->notify);
 		for (j = 0; j < g->nmembers; j++) {
 			for (k = 0; k < c->nvrrp; k++)
 				if (!strcmp(c->vrrp[k].name, g->members[j]))

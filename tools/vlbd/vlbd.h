@@ -275,6 +275,8 @@ struct vlbd_track_script {
 struct vlbd_notify_cmds {
 	char *master, *backup, *fault, *stop, *generic;
 	char *user[5];			/* optional user for each, or NULL */
+	const char *file[5];		/* where each was given */
+	int line[5];
 };
 
 struct vlbd_vsync;

@@ -83,7 +83,7 @@ void vlbd_vrrp_sock_close(struct vlbd_vrrp_rt *rt)
 int vlbd_vrrp_sock_open(struct vlbd_vrrp_rt *rt)
 {
 	const struct vlbd_vrrp *v = rt->cfg;
-	int fd, one = 1, zero = 0, hops = 255;
+	int fd, one = 1, zero = 0, hops = 255, tos = 0xc0;
 
 	rt->ifindex = (int)if_nametoindex(v->ifname);
 	if (!rt->ifindex) {
@@ -98,7 +98,9 @@ int vlbd_vrrp_sock_open(struct vlbd_vrrp_rt *rt)
 	if (v->af == AF_INET) {
 		struct ip_mreqn mr = { .imr_ifindex = rt->ifindex };
 
-		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &hops, sizeof(hops)) ||
+		/* precedence "network control", as keepalived and routers send */
+		if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) ||
+		    setsockopt(fd, IPPROTO_IP, IP_TTL, &hops, sizeof(hops)) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &hops, sizeof(hops)) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ||
@@ -113,7 +115,8 @@ int vlbd_vrrp_sock_open(struct vlbd_vrrp_rt *rt)
 		struct ipv6_mreq mr = { .ipv6mr_interface = (unsigned int)rt->ifindex };
 		unsigned int ifi = (unsigned int)rt->ifindex;
 
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) ||
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof(ifi)) ||
