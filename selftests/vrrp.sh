@@ -234,6 +234,7 @@ diag "vlbd pair, v3, advert_int 0.1: from the crash to B's first answer ${T_VLBD
 ip -n "$A" link set eth0 up
 
 probe_start pre $VIP
+busywait 10000 grep -q " B " "$WORK/probe.pre"
 start_vlbd "$A" A "$WORK/a.conf"
 ktap_test_result "A restarted (removing the VIP it left): preempts B" wait_master "$A" "$B"
 ktap_test_result "... the client follows back to A" busywait 10000 switched pre B A
