@@ -28,13 +28,17 @@ dir=$(mktemp -d)
 trap 'kill $lpid $vpid 2>/dev/null; [[ $DAEMON == keepalived ]] && ipvsadm -C; rm -rf "$dir"' EXIT
 
 python3 - "$PORT" "$dir/accepts" <<'PY' &
-import socket, sys, signal, select
+import os, socket, sys, signal, select
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(4096); s.setblocking(False)
 n = 0
+def dump(*_):
+    open(sys.argv[2] + ".tmp", "w").write("%d\n" % n)
+    os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 def out(*_):
-    open(sys.argv[2], "w").write("%d\n" % n); sys.exit(0)
+    dump(); sys.exit(0)
 signal.signal(signal.SIGTERM, out)
+signal.signal(signal.SIGUSR1, dump)
 conns = {}
 p = select.epoll(); p.register(s, select.EPOLLIN)
 while True:
@@ -102,11 +106,21 @@ else
 	pids=$vpid
 	sleep 2		# past the warmup
 fi
+# accepts_now: the listener's count so far
+accepts_now()
+{
+	rm -f "$dir/accepts"
+	kill -USR1 $lpid
+	while [[ ! -s $dir/accepts ]]; do sleep 0.05; done
+	cat "$dir/accepts"
+}
+a0=$(accepts_now)
 c0=$(cpu_of $pids)
 t0=$(date +%s%N)
 sleep "$SECS"
 c1=$(cpu_of $pids)
 t1=$(date +%s%N)
+a1=$(accepts_now)
 kill $vpid
 wait $vpid 2>/dev/null
 kill $lpid
@@ -114,8 +128,7 @@ wait $lpid 2>/dev/null
 # fields 14 and 15 of stat (utime, stime) are 11 and 12 after "pid (comm) "
 cpu=$(( (c1 - c0) * 1000000000 / ticks ))
 wall=$((t1 - t0))
-accepts=$(cat "$dir/accepts")
 downs=$(grep -c ' is down\|Removing service\|TCP connection to .* failed' "$dir/log")
 echo "servers $N ($KIND), ${SECS}s: $DAEMON CPU $((cpu * 100 / wall))% of one core," \
-	"$(awk -v a="$accepts" -v s="$((SECS + 2))" 'BEGIN { printf "%.0f", a / s }') checks/s" \
-	"seen by the listener (over the whole run), servers declared down: $downs"
+	"$(awk -v a="$((a1 - a0))" -v s="$wall" 'BEGIN { printf "%.0f", a / s * 1e9 }') checks/s" \
+	"seen by the listener, servers declared down: $downs"
