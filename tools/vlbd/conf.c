@@ -338,6 +338,8 @@ static const struct {
 	{ "lvs_flush_on_stop", "vlbd leaves services in place when it stops" },
 };
 
+static const char *known_in(const char *kw, const char *where);
+
 /*
  * Runs the statements of one block against @kws until its "}". @opened is
  * the statement that opened it, for "missing }".
@@ -370,6 +372,9 @@ static void parse_block(struct parser *p, const struct keyword *kws, void *ctx,
 			if (i < sizeof(unsupported) / sizeof(unsupported[0]))
 				ERR(p, &s, "%s is not supported by vlbd: %s", s.kw,
 				    unsupported[i].why);
+			else if (known_in(s.kw, where))
+				ERR(p, &s, "'%s' belongs in %s, not in %s", s.kw,
+				    known_in(s.kw, where), where);
 			else
 				ERR(p, &s, "unknown keyword '%s' in %s", s.kw, where);
 			if (s.block)
@@ -2095,6 +2100,33 @@ static const struct keyword top_kws[] = {
 	{ "vrrp_sync_group", kw_vrrp_sync_group, 1, 1, 1, 1 },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
+
+/* Where else @kw is a keyword, for "misplaced" messages; NULL if nowhere. */
+static const char *known_in(const char *kw, const char *where)
+{
+	static const struct {
+		const struct keyword *kws;
+		const char *name;
+	} blocks[] = {
+		{ top_kws, "the top level" }, { global_kws, "global_defs" },
+		{ vs_kws, "virtual_server" }, { rs_kws, "real_server" },
+		{ http_kws, "HTTP_GET or SSL_GET" }, { misc_kws, "MISC_CHECK" },
+		{ url_kws, "url" }, { vi_kws, "vrrp_instance" },
+		{ vscript_kws, "vrrp_script" }, { sg_kws, "vrrp_sync_group" },
+		{ auth_kws, "authentication" },
+	};
+	unsigned int i;
+	const struct keyword *k;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		if (!strcmp(blocks[i].name, where))
+			continue;
+		for (k = blocks[i].kws; k->name; k++)
+			if (!strcmp(k->name, kw))
+				return blocks[i].name;
+	}
+	return NULL;
+}
 
 /* --- after parsing: defaults and checks -------------------------------- */
 

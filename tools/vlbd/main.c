@@ -296,14 +296,14 @@ int main(int argc, char **argv)
 		vlbd_log(LOG_ERR, "cannot set up OpenSSL");
 		return 1;
 	}
-	if (!vlbd_check_only && vlbd_nl_init() < 0) {
-		if (conf->nvs)
-			return 1;
+	if (!vlbd_check_only && !conf->nvs && conf->nvrrp) {
 		/* a director that only holds addresses needs no module */
 		vlbd_log(LOG_NOTICE, "no virtual_server: running VRRP alone, without the module "
 			 "(virtual servers a reload adds are checked, not programmed)");
 		vlbd_check_only = 1;
 	}
+	if (!vlbd_check_only && vlbd_nl_init() < 0)
+		return 1;
 	if (vlbd_reconcile_start(conf) < 0)
 		vlbd_log(LOG_WARNING, "some changes to the module failed; retrying");
 	if (vlbd_checks_start(conf, 1) < 0) {
