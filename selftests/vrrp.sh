@@ -23,7 +23,7 @@ VLBD=${VLBD:-$TOP/tools/vlbd/vlbd}
 require_command python3
 
 ktap_print_header
-ktap_set_plan 34
+ktap_set_plan 35
 
 WORK=$(mktemp -d)
 defer rm -rf "$WORK"
@@ -127,7 +127,7 @@ switched()
 # since NAME T0: ms from T0 (CLOCK_MONOTONIC s) to the first answer from TO
 since()
 {
-	awk -v t0="$2" -v t="$3" '$2 == t && !d { printf "%.0f", ($4 - t0) * 1000; d = 1 }' \
+	awk -v t0="$2" -v t="$3" '$2 == t && $4 >= t0 && !d { printf "%.0f", ($4 - t0) * 1000; d = 1 }' \
 		"$WORK/probe.$1"
 }
 mono()
@@ -317,6 +317,10 @@ echo "vrrp_instance VI_9 { priority 0 }" >>"$WORK/a-tr.conf"
 kill -HUP "${PID[A]}"
 busywait 5000 log_has A "reload refused"
 ktap_test_result "SIGHUP with a bad file: refused, nothing changes" unchanged
+sed 's/priority 150/priority 50/' "$WORK/a-tr.good" >"$WORK/a-tr.conf"
+kill -HUP "${PID[A]}"
+ktap_test_result "SIGHUP with priority 50: applied in place, B takes over" \
+	wait_master "$B" "$A"
 stop_vlbd A
 busywait 5000 grep -q STOP "$WORK/notify.out"
 sed -i '/^$/d' "$WORK/notify.out"
@@ -330,6 +334,7 @@ INSTANCE VI_1 FAULT 150
 INSTANCE VI_1 BACKUP 150
 master-script
 INSTANCE VI_1 MASTER 150
+INSTANCE VI_1 BACKUP 50
 INSTANCE VI_1 STOP 0"
 got=$(cat "$WORK/notify.out")
 if [[ $got == "$want" ]]; then
