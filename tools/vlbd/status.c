@@ -109,6 +109,8 @@ static void vrrp_metrics(FILE *f, const struct vlbd_conf *c)
 		rt->sm.rx_prio0)
 	EACH_VI("adverts_dropped_total", "counter", "Adverts dropped (checksum, TTL, interval).",
 		rt->rx_bad)
+	EACH_VI("address_list_mismatches_total", "counter",
+		"Adverts accepted whose address list differs from ours.", rt->addr_mismatch)
 #undef EACH_VI
 }
 
@@ -133,10 +135,11 @@ static void vrrp_json(FILE *f, const struct vlbd_conf *c)
 				"\"transitions\":%llu,\"became_master\":%llu,\"adverts_sent\":%llu,"
 				"\"adverts_received\":%llu,\"priority0_sent\":%llu,"
 				"\"priority0_received\":%llu,\"adverts_dropped\":%llu,"
-				"\"holding_addresses\":%s,\"fault\":",
+				"\"address_list_mismatches\":%llu,\"holding_addresses\":%s,"
+				"\"fault\":",
 				vrrp_state_name(rt->sm.state), rt->sm.prio, now - rt->state_since,
 				rt->sm.transitions, rt->sm.to_master, rt->sm.tx, rt->sm.rx,
-				rt->sm.tx_prio0, rt->sm.rx_prio0, rt->rx_bad,
+				rt->sm.tx_prio0, rt->sm.rx_prio0, rt->rx_bad, rt->addr_mismatch,
 				rt->holding ? "true" : "false");
 			json_str(f, rt->own_fault ? rt->fault_why : "");
 			fprintf(f, ",\"last_dropped\":");

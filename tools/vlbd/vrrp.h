@@ -132,6 +132,8 @@ struct vlbd_vrrp_rt {
 	char qname[96];			/* the queue's owner, for logs */
 	double state_since;		/* monotonic */
 	unsigned long long rx_bad;	/* dropped: checksum, TTL, format */
+	unsigned long long addr_mismatch; /* accepted, other VIP list */
+	double addr_logged;
 	char last_bad[160];
 };
 

@@ -141,6 +141,35 @@ static void group_follow(struct vlbd_vrrp_rt *rt, int state)
 	}
 }
 
+/*
+ * An advert whose address list is not ours is accepted, as RFC 9568 (and
+ * keepalived since 2.3.3) wants, so that routers reloaded one at a time
+ * do not both become master; it is counted and logged once a minute.
+ */
+static void check_addrs(struct vlbd_vrrp_rt *rt, const struct vrrp_adv *adv,
+			const union vlb_addr *src)
+{
+	const struct vlbd_vrrp *v = rt->cfg;
+	size_t alen = v->af == AF_INET ? 4 : 16;
+	int i, same = adv->naddr == v->nvips;
+
+	for (i = 0; same && i < v->nvips; i++)
+		if (memcmp(adv->addrs + alen * (size_t)i, &v->vips[i].addr, alen))
+			same = 0;
+	if (same)
+		return;
+	rt->addr_mismatch++;
+	if (vlbd_now() - rt->addr_logged > 60 || !rt->addr_logged) {
+		char a[INET6_ADDRSTRLEN];
+
+		rt->addr_logged = vlbd_now();
+		inet_ntop(v->af, src, a, sizeof(a));
+		vlbd_log(LOG_WARNING, "vrrp_instance %s: the advert from %s lists %d address%s, "
+			 "not our %d in the same order; accepted (logged once a minute)",
+			 v->name, a, adv->naddr, adv->naddr == 1 ? "" : "es", v->nvips);
+	}
+}
+
 static void rx_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static uint8_t buf[65536];
@@ -157,6 +186,8 @@ static void rx_cb(evutil_socket_t fd, short what, void *arg)
 		n = vlbd_vrrp_recv(rt, buf, sizeof(buf), &adv, &src);
 		if (n <= 0)
 			break;
+		if (adv.priority)
+			check_addrs(rt, &adv, &src);
 		act = vrrp_sm_rx(&rt->sm, &adv, &src, vlbd_now());
 		if (act < 0) {
 			char a[INET6_ADDRSTRLEN];
