@@ -91,8 +91,10 @@ void vlbd_misc_reap(void)
 		for (m = running; m; m = m->next)
 			if (m->pid == pid)
 				break;
-		if (!m)
+		if (!m) {
+			vlbd_vrrp_reaped(pid, status);
 			continue;
+		}
 		ck = m->a.ck;
 		unlink_attempt(m);
 		event_free(m->timer);

@@ -303,9 +303,6 @@ static const struct {
 	const char *name;
 	const char *why;
 } unsupported[] = {
-	{ "vrrp_instance", "VRRP is not implemented yet" },
-	{ "vrrp_sync_group", "VRRP is not implemented yet" },
-	{ "vrrp_script", "VRRP is not implemented yet" },
 	{ "static_ipaddress", "static addresses are not implemented" },
 	{ "static_routes", "static routes are not implemented" },
 	{ "static_rules", "static rules are not implemented" },
@@ -329,7 +326,7 @@ static const struct {
 	{ "quorum_down", "notify scripts are not implemented" },
 	{ "persistence_engine", "persistence engines are not implemented" },
 	{ "regex", "body regular expressions are not implemented" },
-	{ "ha_suspend", "it needs VRRP, which is not implemented yet" },
+	{ "ha_suspend", "vlbd checks real servers on the backup too, so that a takeover finds them known" },
 	{ "omega", "notify scripts are not implemented" },
 	{ "sorry_server_inhibit", "not implemented" },
 	{ "sorry_server_lvs_method", "not implemented" },
@@ -340,6 +337,8 @@ static const struct {
 	{ "lvs_flush", "vlbd never flushes what it does not own" },
 	{ "lvs_flush_on_stop", "vlbd leaves services in place when it stops" },
 };
+
+static const char *known_in(const char *kw, const char *where);
 
 /*
  * Runs the statements of one block against @kws until its "}". @opened is
@@ -373,6 +372,9 @@ static void parse_block(struct parser *p, const struct keyword *kws, void *ctx,
 			if (i < sizeof(unsupported) / sizeof(unsupported[0]))
 				ERR(p, &s, "%s is not supported by vlbd: %s", s.kw,
 				    unsupported[i].why);
+			else if (known_in(s.kw, where))
+				ERR(p, &s, "'%s' belongs in %s, not in %s", s.kw,
+				    known_in(s.kw, where), where);
 			else
 				ERR(p, &s, "unknown keyword '%s' in %s", s.kw, where);
 			if (s.block)
@@ -1300,6 +1302,693 @@ static void kw_vsg(struct parser *p, struct stmt *s, void *ctx)
 		ERR(p, s, "virtual_server_group %s is empty", g->name);
 }
 
+/* --- VRRP: vrrp_script, vrrp_instance, vrrp_sync_group --------------------- */
+
+static int ifname_arg(struct parser *p, struct stmt *s, const char *str, char *out)
+{
+	size_t n = strlen(str);
+
+	if (!n || n >= VLBD_IFNAMSIZ || strchr(str, '/') || strchr(str, ':') ||
+	    !strcmp(str, ".") || !strcmp(str, "..")) {
+		ERR(p, s, "%s: '%s' is not an interface name (1 to %d characters, no / or :)",
+		    s->kw, str, VLBD_IFNAMSIZ - 1);
+		return -1;
+	}
+	memcpy(out, str, n + 1);
+	return 0;
+}
+
+/* notify_* "command" [user [group]]: user is checked to exist. */
+static void set_cmd(struct parser *p, struct stmt *s, char **cmd, char **user,
+		    struct vlbd_notify_cmds *n, int idx)
+{
+	n->file[idx] = s->file;
+	n->line[idx] = s->line;
+	if (!s->args[0][0]) {
+		ERR(p, s, "%s: the command is empty", s->kw);
+		return;
+	}
+	if (s->nargs > 1 && !getpwnam(s->args[1])) {
+		ERR(p, s, "%s: no such user '%s'", s->kw, s->args[1]);
+		return;
+	}
+	if (s->nargs > 2) {
+		ERR(p, s, "%s: a group is not supported here, only the user", s->kw);
+		return;
+	}
+	free(*cmd);
+	*cmd = xstrdup(s->args[0]);
+	free(*user);
+	*user = s->nargs > 1 ? xstrdup(s->args[1]) : NULL;
+}
+
+#define NOTIFY_FN(field, idx)						\
+static void kw_notify_##field(struct parser *p, struct stmt *s, void *ctx) \
+{									\
+	struct vlbd_notify_cmds *n = ctx;				\
+	set_cmd(p, s, &n->field, &n->user[idx], n, idx);		\
+}
+NOTIFY_FN(master, 0)
+NOTIFY_FN(backup, 1)
+NOTIFY_FN(fault, 2)
+NOTIFY_FN(stop, 3)
+NOTIFY_FN(generic, 4)
+
+/*
+ * The notify keywords take a struct vlbd_notify_cmds as context; instance
+ * and sync group blocks pass theirs through these wrappers.
+ */
+#define NOTIFY_KEYWORDS(pfx)						\
+	{ "notify_master", pfx##notify_master, 1, 3, 0, 0 },		\
+	{ "notify_backup", pfx##notify_backup, 1, 3, 0, 0 },		\
+	{ "notify_fault", pfx##notify_fault, 1, 3, 0, 0 },		\
+	{ "notify_stop", pfx##notify_stop, 1, 3, 0, 0 },		\
+	{ "notify", pfx##notify_generic, 1, 3, 0, 0 }
+
+/* vrrp_script */
+
+struct vs_script_ctx {
+	struct vlbd_vscript *sc;
+};
+
+static void kw_vs_script(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vscript *sc = ((struct vs_script_ctx *)ctx)->sc;
+
+	if (!s->args[0][0]) {
+		ERR(p, s, "script is empty");
+		return;
+	}
+	free(sc->script);
+	sc->script = xstrdup(s->args[0]);
+}
+
+static void kw_vs_interval(struct parser *p, struct stmt *s, void *ctx)
+{
+	timer_arg(p, s, 0, 0.001, &((struct vs_script_ctx *)ctx)->sc->interval);
+}
+
+static void kw_vs_timeout(struct parser *p, struct stmt *s, void *ctx)
+{
+	timer_arg(p, s, 0, 0.001, &((struct vs_script_ctx *)ctx)->sc->timeout);
+}
+
+/* weight N [reverse]: keepalived's -253..253 */
+static int weight_args(struct parser *p, struct stmt *s, int first, int *w, int *rev)
+{
+	long v;
+
+	if (get_long(s->args[first], -253, 253, &v)) {
+		ERR(p, s, "%s: weight '%s' is not a whole number from -253 to 253", s->kw,
+		    s->args[first]);
+		return -1;
+	}
+	*w = (int)v;
+	if (s->nargs > first + 1) {
+		if (strcmp(s->args[first + 1], "reverse")) {
+			ERR(p, s, "%s: '%s' is not reverse", s->kw, s->args[first + 1]);
+			return -1;
+		}
+		*rev = 1;
+	}
+	return 0;
+}
+
+static void kw_vs_weight_s(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vscript *sc = ((struct vs_script_ctx *)ctx)->sc;
+
+	weight_args(p, s, 0, &sc->weight, &sc->reverse);
+}
+
+static void kw_vs_rise(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 1, 1000, &v) == 0)
+		((struct vs_script_ctx *)ctx)->sc->rise = (int)v;
+}
+
+static void kw_vs_fall(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 1, 1000, &v) == 0)
+		((struct vs_script_ctx *)ctx)->sc->fall = (int)v;
+}
+
+static void kw_vs_init_fail(struct parser *p, struct stmt *s, void *ctx)
+{
+	bool_arg(p, s, &((struct vs_script_ctx *)ctx)->sc->init_fail);
+}
+
+static void kw_vs_user(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vscript *sc = ((struct vs_script_ctx *)ctx)->sc;
+
+	if (s->nargs > 1) {
+		ERR(p, s, "user: a group is not supported here, only the user");
+		return;
+	}
+	if (!getpwnam(s->args[0])) {
+		ERR(p, s, "user: no such user '%s'", s->args[0]);
+		return;
+	}
+	free(sc->user);
+	sc->user = xstrdup(s->args[0]);
+}
+
+static const struct keyword vscript_kws[] = {
+	{ "script", kw_vs_script, 1, 1, 0, 0 },
+	{ "interval", kw_vs_interval, 1, 1, 0, 0 },
+	{ "timeout", kw_vs_timeout, 1, 1, 0, 0 },
+	{ "weight", kw_vs_weight_s, 1, 2, 0, 0 },
+	{ "rise", kw_vs_rise, 1, 1, 0, 0 },
+	{ "fall", kw_vs_fall, 1, 1, 0, 0 },
+	{ "init_fail", kw_vs_init_fail, 0, 1, 0, 0 },
+	{ "user", kw_vs_user, 1, 2, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static void kw_vrrp_script(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_conf *c = p->c;
+	struct vs_script_ctx sc;
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < c->nvscripts; i++)
+		if (!strcmp(c->vscripts[i].name, s->args[0])) {
+			ERR(p, s, "vrrp_script %s is given twice (first on line %d)", s->args[0],
+			    c->vscripts[i].line);
+			skip_block(p);
+			return;
+		}
+	c->vscripts = xgrow(c->vscripts, c->nvscripts, sizeof(*c->vscripts));
+	sc.sc = &c->vscripts[c->nvscripts++];
+	sc.sc->name = xstrdup(s->args[0]);
+	sc.sc->file = s->file;
+	sc.sc->line = s->line;
+	sc.sc->interval = 1;
+	sc.sc->timeout = -1;
+	sc.sc->rise = sc.sc->fall = 1;
+	enter(p);
+	parse_block(p, vscript_kws, &sc, s, "vrrp_script");
+	if (!sc.sc->script)
+		ERR(p, s, "vrrp_script %s: script is missing", s->args[0]);
+}
+
+/* vrrp_instance */
+
+struct vi_ctx {
+	struct vlbd_vrrp *v;
+	int excluded;
+};
+
+static void kw_vi_state(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vrrp *v = ((struct vi_ctx *)ctx)->v;
+
+	if (!strcmp(s->args[0], "MASTER"))
+		v->init_master = 1;
+	else if (!strcmp(s->args[0], "BACKUP"))
+		v->init_master = 0;
+	else
+		ERR(p, s, "state: '%s' is not MASTER or BACKUP", s->args[0]);
+}
+
+static void kw_vi_interface(struct parser *p, struct stmt *s, void *ctx)
+{
+	ifname_arg(p, s, s->args[0], ((struct vi_ctx *)ctx)->v->ifname);
+}
+
+static void kw_vi_vrid(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 1, 255, &v) == 0)
+		((struct vi_ctx *)ctx)->v->vrid = (int)v;
+}
+
+static void kw_vi_priority(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 1, 255, &v) == 0)
+		((struct vi_ctx *)ctx)->v->priority = (int)v;
+}
+
+static void kw_vi_advert_int(struct parser *p, struct stmt *s, void *ctx)
+{
+	double d;
+
+	if (timer_arg(p, s, 0, 0.001, &d))
+		return;
+	if (d < 0.01 || d > 40.95) {
+		ERR(p, s, "advert_int: '%s' is not from 0.01 to 40.95 seconds", s->args[0]);
+		return;
+	}
+	if (fabs(d * 100 - round(d * 100)) > 1e-6) {
+		ERR(p, s, "advert_int: '%s' is not a whole number of centiseconds", s->args[0]);
+		return;
+	}
+	((struct vi_ctx *)ctx)->v->adv_cs = (int)lround(d * 100);
+}
+
+static void kw_vi_version(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 2, 3, &v) == 0)
+		((struct vi_ctx *)ctx)->v->version = (int)v;
+}
+
+static void kw_vi_nopreempt(struct parser *p, struct stmt *s, void *ctx)
+{
+	(void)p;
+	(void)s;
+	((struct vi_ctx *)ctx)->v->nopreempt = 1;
+}
+
+static void kw_vi_preempt(struct parser *p, struct stmt *s, void *ctx)
+{
+	(void)p;
+	(void)s;
+	((struct vi_ctx *)ctx)->v->nopreempt = 0;
+}
+
+static void kw_vi_preempt_delay(struct parser *p, struct stmt *s, void *ctx)
+{
+	double d;
+
+	if (timer_arg(p, s, 0, 0, &d))
+		return;
+	if (d > 1000) {
+		ERR(p, s, "preempt_delay: '%s' is more than 1000 seconds", s->args[0]);
+		return;
+	}
+	((struct vi_ctx *)ctx)->v->preempt_delay = d;
+}
+
+/* ADDR[/PREFIX] [dev IF] [label LABEL] [brd ADDR] [scope SCOPE] */
+static void vip_line(struct parser *p, struct stmt *s, struct vlbd_vrrp *v, int excluded)
+{
+	char a[INET6_ADDRSTRLEN + 8], *slash;
+	struct vlbd_vip vip = { 0 }, **list;
+	int *n, i;
+
+	if (strlen(s->kw) >= sizeof(a)) {
+		ERR(p, s, "'%s' is not an IPv4 or IPv6 address", s->kw);
+		return;
+	}
+	strcpy(a, s->kw);
+	slash = strchr(a, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (parse_ip(a, &vip.af, &vip.addr)) {
+		ERR(p, s, "'%s' is not an IPv4 or IPv6 address", s->kw);
+		return;
+	}
+	vip.prefix = vip.af == AF_INET ? 32 : 128;
+	if (slash) {
+		long pl;
+
+		if (get_long(slash, 0, vip.prefix, &pl)) {
+			ERR(p, s, "%s: the prefix length is not from 0 to %d", s->kw, vip.prefix);
+			return;
+		}
+		vip.prefix = (int)pl;
+	}
+	for (i = 0; i < s->nargs; i++) {
+		const char *o = s->args[i];
+
+		if (i + 1 >= s->nargs) {
+			ERR(p, s, "%s: '%s' needs a value", s->kw, o);
+			return;
+		}
+		if (!strcmp(o, "dev")) {
+			if (ifname_arg(p, s, s->args[++i], vip.dev))
+				return;
+		} else if (!strcmp(o, "label")) {
+			if (strlen(s->args[i + 1]) >= VLBD_IFNAMSIZ) {
+				ERR(p, s, "%s: label '%s' is longer than %d characters", s->kw,
+				    s->args[i + 1], VLBD_IFNAMSIZ - 1);
+				return;
+			}
+			strcpy(vip.label, s->args[++i]);
+		} else if (!strcmp(o, "brd") || !strcmp(o, "broadcast")) {
+			int af;
+			union vlb_addr b;
+
+			if (parse_ip(s->args[++i], &af, &b) || af != AF_INET || vip.af != AF_INET) {
+				ERR(p, s, "%s: brd '%s' is not an IPv4 address", s->kw, s->args[i]);
+				return;
+			}
+		} else if (!strcmp(o, "scope")) {
+			const char *sc = s->args[++i];
+
+			if (strcmp(sc, "global") && strcmp(sc, "link") && strcmp(sc, "host") &&
+			    strcmp(sc, "site")) {
+				ERR(p, s, "%s: scope '%s' is not global, site, link or host", s->kw,
+				    sc);
+				return;
+			}
+		} else {
+			ERR(p, s, "%s: '%s' is not dev, label, brd or scope (the options vlbd "
+			    "supports)", s->kw, o);
+			return;
+		}
+	}
+	vip.excluded = excluded;
+	vip.file = s->file;
+	vip.line = s->line;
+	list = excluded ? &v->evips : &v->vips;
+	n = excluded ? &v->nevips : &v->nvips;
+	*list = xgrow(*list, *n, sizeof(**list));
+	(*list)[(*n)++] = vip;
+}
+
+static void parse_vips(struct parser *p, const struct stmt *opened, struct vlbd_vrrp *v,
+		       int excluded)
+{
+	char *argbuf[16];
+	struct stmt s;
+
+	enter(p);
+	while (next_stmt(p, &s, argbuf, 16)) {
+		if (s.block) {
+			ERR(p, &s, "%s: an address does not take a { } block", s.kw);
+			skip_block(p);
+			continue;
+		}
+		if (s.nargs > 16) {
+			ERR(p, &s, "%s: too many options", s.kw);
+			continue;
+		}
+		vip_line(p, &s, v, excluded);
+	}
+	if (tok(p)->type == TOK_EOF)
+		vlbd_conf_err(p->e, opened->file, opened->line,
+			      "%s: the block is not closed (missing })", opened->kw);
+}
+
+static void kw_vi_vips(struct parser *p, struct stmt *s, void *ctx)
+{
+	parse_vips(p, s, ((struct vi_ctx *)ctx)->v, 0);
+}
+
+static void kw_vi_evips(struct parser *p, struct stmt *s, void *ctx)
+{
+	parse_vips(p, s, ((struct vi_ctx *)ctx)->v, 1);
+}
+
+static void kw_vi_src(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vrrp *v = ((struct vi_ctx *)ctx)->v;
+	int af;
+
+	if (ip_arg(p, s, 0, &af, &v->src))
+		return;
+	v->src_set = af;
+}
+
+/* A block of one word per line (unicast_peer, group, track_*): calls @fn. */
+static void word_block(struct parser *p, const struct stmt *opened, void *ctx,
+		       void (*fn)(struct parser *, struct stmt *, void *))
+{
+	char *argbuf[8];
+	struct stmt s;
+
+	enter(p);
+	while (next_stmt(p, &s, argbuf, 8)) {
+		if (s.block) {
+			ERR(p, &s, "%s does not take a { } block here", s.kw);
+			skip_block(p);
+			continue;
+		}
+		fn(p, &s, ctx);
+	}
+	if (tok(p)->type == TOK_EOF)
+		vlbd_conf_err(p->e, opened->file, opened->line,
+			      "%s: the block is not closed (missing })", opened->kw);
+}
+
+static void peer_line(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vrrp *v = ctx;
+	union vlb_addr a;
+	int af, i;
+
+	if (s->nargs) {
+		ERR(p, s, "unicast_peer %s: '%s' is not supported (only the address)", s->kw,
+		    s->args[0]);
+		return;
+	}
+	if (parse_ip(s->kw, &af, &a)) {
+		ERR(p, s, "unicast_peer: '%s' is not an IPv4 or IPv6 address", s->kw);
+		return;
+	}
+	if (v->npeers && af != v->peer_af) {
+		ERR(p, s, "unicast_peer %s: every peer must be of the same address family",
+		    s->kw);
+		return;
+	}
+	for (i = 0; i < v->npeers; i++)
+		if (!memcmp(&v->peers[i], &a, sizeof(a))) {
+			ERR(p, s, "unicast_peer %s is given twice", s->kw);
+			return;
+		}
+	v->peers = xgrow(v->peers, v->npeers, sizeof(*v->peers));
+	v->peers[v->npeers++] = a;
+	v->peer_af = af;
+}
+
+static void kw_vi_peers(struct parser *p, struct stmt *s, void *ctx)
+{
+	word_block(p, s, ((struct vi_ctx *)ctx)->v, peer_line);
+}
+
+static void tif_line(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vrrp *v = ctx;
+	struct vlbd_track_if t = { 0 };
+
+	if (ifname_arg(p, s, s->kw, t.name))
+		return;
+	if (s->nargs) {
+		if (strcmp(s->args[0], "weight") || s->nargs < 2 || s->nargs > 3) {
+			ERR(p, s, "track_interface %s: expected 'weight N [reverse]'", s->kw);
+			return;
+		}
+		if (weight_args(p, s, 1, &t.weight, &t.reverse))
+			return;
+		t.weight_set = 1;
+	}
+	t.file = s->file;
+	t.line = s->line;
+	v->tifs = xgrow(v->tifs, v->ntifs, sizeof(*v->tifs));
+	v->tifs[v->ntifs++] = t;
+}
+
+static void kw_vi_tifs(struct parser *p, struct stmt *s, void *ctx)
+{
+	word_block(p, s, ((struct vi_ctx *)ctx)->v, tif_line);
+}
+
+static void tss_line(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vrrp *v = ctx;
+	struct vlbd_track_script t = { 0 };
+
+	if (s->nargs) {
+		if (strcmp(s->args[0], "weight") || s->nargs < 2 || s->nargs > 3) {
+			ERR(p, s, "track_script %s: expected 'weight N [reverse]'", s->kw);
+			return;
+		}
+		if (weight_args(p, s, 1, &t.weight, &t.reverse))
+			return;
+		t.weight_set = 1;
+	}
+	t.name = xstrdup(s->kw);
+	t.file = s->file;
+	t.line = s->line;
+	v->tss = xgrow(v->tss, v->ntss, sizeof(*v->tss));
+	v->tss[v->ntss++] = t;
+}
+
+static void kw_vi_tss(struct parser *p, struct stmt *s, void *ctx)
+{
+	word_block(p, s, ((struct vi_ctx *)ctx)->v, tss_line);
+}
+
+#define VI_NOTIFY(field)						\
+static void vi_notify_##field(struct parser *p, struct stmt *s, void *ctx) \
+{									\
+	kw_notify_##field(p, s, &((struct vi_ctx *)ctx)->v->notify);	\
+}
+VI_NOTIFY(master)
+VI_NOTIFY(backup)
+VI_NOTIFY(fault)
+VI_NOTIFY(stop)
+VI_NOTIFY(generic)
+
+static void kw_vi_garp_delay(struct parser *p, struct stmt *s, void *ctx)
+{
+	timer_arg(p, s, 0, 0, &((struct vi_ctx *)ctx)->v->garp_delay);
+}
+
+static void kw_vi_garp_repeat(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	if (num_arg(p, s, 0, 1, 100, &v) == 0)
+		((struct vi_ctx *)ctx)->v->garp_repeat = (int)v;
+}
+
+static void kw_auth_type(struct parser *p, struct stmt *s, void *ctx)
+{
+	(void)ctx;
+	if (strcasecmp(s->args[0], "NONE") && strcmp(s->args[0], "0"))
+		ERR(p, s, "auth_type %s is not supported: vlbd sends and accepts only "
+		    "adverts without authentication (type 0), as RFC 3768 and RFC 5798 "
+		    "want; remove the authentication block on every router", s->args[0]);
+}
+
+static void kw_auth_pass(struct parser *p, struct stmt *s, void *ctx)
+{
+	(void)ctx;
+	ERR(p, s, "auth_pass is not supported: vlbd does not authenticate adverts");
+}
+
+static const struct keyword auth_kws[] = {
+	{ "auth_type", kw_auth_type, 1, 1, 0, 0 },
+	{ "auth_pass", kw_auth_pass, 1, 1, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static void kw_vi_auth(struct parser *p, struct stmt *s, void *ctx)
+{
+	enter(p);
+	parse_block(p, auth_kws, ctx, s, "authentication");
+}
+
+static const struct keyword vi_kws[] = {
+	{ "state", kw_vi_state, 1, 1, 0, 0 },
+	{ "interface", kw_vi_interface, 1, 1, 0, 0 },
+	{ "virtual_router_id", kw_vi_vrid, 1, 1, 0, 0 },
+	{ "priority", kw_vi_priority, 1, 1, 0, 0 },
+	{ "advert_int", kw_vi_advert_int, 1, 1, 0, 0 },
+	{ "version", kw_vi_version, 1, 1, 0, 0 },
+	{ "nopreempt", kw_vi_nopreempt, 0, 0, 0, 0 },
+	{ "preempt", kw_vi_preempt, 0, 0, 0, 0 },
+	{ "preempt_delay", kw_vi_preempt_delay, 1, 1, 0, 0 },
+	{ "virtual_ipaddress", kw_vi_vips, 0, 0, 1, 1 },
+	{ "virtual_ipaddress_excluded", kw_vi_evips, 0, 0, 1, 1 },
+	{ "unicast_src_ip", kw_vi_src, 1, 1, 0, 0 },
+	{ "unicast_peer", kw_vi_peers, 0, 0, 1, 1 },
+	{ "track_interface", kw_vi_tifs, 0, 0, 1, 1 },
+	{ "track_script", kw_vi_tss, 0, 0, 1, 1 },
+	{ "garp_master_delay", kw_vi_garp_delay, 1, 1, 0, 0 },
+	{ "garp_master_repeat", kw_vi_garp_repeat, 1, 1, 0, 0 },
+	{ "authentication", kw_vi_auth, 0, 0, 1, 0 },
+	NOTIFY_KEYWORDS(vi_),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static void kw_vrrp_instance(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_conf *c = p->c;
+	struct vi_ctx vc = { 0 };
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < c->nvrrp; i++)
+		if (!strcmp(c->vrrp[i].name, s->args[0])) {
+			ERR(p, s, "vrrp_instance %s is given twice (first on line %d)", s->args[0],
+			    c->vrrp[i].line);
+			skip_block(p);
+			return;
+		}
+	c->vrrp = xgrow(c->vrrp, c->nvrrp, sizeof(*c->vrrp));
+	vc.v = &c->vrrp[c->nvrrp++];
+	vc.v->name = xstrdup(s->args[0]);
+	vc.v->file = s->file;
+	vc.v->line = s->line;
+	vc.v->priority = -1;
+	vc.v->adv_cs = 100;
+	vc.v->garp_delay = -1;
+	vc.v->garp_repeat = -1;
+	enter(p);
+	parse_block(p, vi_kws, &vc, s, "vrrp_instance");
+}
+
+/* vrrp_sync_group */
+
+static void member_line(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_vsync *g = ctx;
+	int i;
+
+	if (s->nargs) {
+		ERR(p, s, "group: one instance name per line ('%s')", s->args[0]);
+		return;
+	}
+	for (i = 0; i < g->nmembers; i++)
+		if (!strcmp(g->members[i], s->kw)) {
+			ERR(p, s, "group: %s is listed twice", s->kw);
+			return;
+		}
+	g->members = xgrow(g->members, g->nmembers, sizeof(*g->members));
+	g->members[g->nmembers++] = xstrdup(s->kw);
+}
+
+static void kw_sg_group(struct parser *p, struct stmt *s, void *ctx)
+{
+	word_block(p, s, ctx, member_line);
+}
+
+#define SG_NOTIFY(field)						\
+static void sg_notify_##field(struct parser *p, struct stmt *s, void *ctx) \
+{									\
+	kw_notify_##field(p, s, &((struct vlbd_vsync *)ctx)->notify);	\
+}
+SG_NOTIFY(master)
+SG_NOTIFY(backup)
+SG_NOTIFY(fault)
+SG_NOTIFY(stop)
+SG_NOTIFY(generic)
+
+static const struct keyword sg_kws[] = {
+	{ "group", kw_sg_group, 0, 0, 1, 0 },
+	NOTIFY_KEYWORDS(sg_),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static void kw_vrrp_sync_group(struct parser *p, struct stmt *s, void *ctx)
+{
+	struct vlbd_conf *c = p->c;
+	struct vlbd_vsync *g;
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < c->nvsyncs; i++)
+		if (!strcmp(c->vsyncs[i].name, s->args[0])) {
+			ERR(p, s, "vrrp_sync_group %s is given twice (first on line %d)",
+			    s->args[0], c->vsyncs[i].line);
+			skip_block(p);
+			return;
+		}
+	c->vsyncs = xgrow(c->vsyncs, c->nvsyncs, sizeof(*c->vsyncs));
+	g = &c->vsyncs[c->nvsyncs++];
+	g->name = xstrdup(s->args[0]);
+	g->file = s->file;
+	g->line = s->line;
+	enter(p);
+	parse_block(p, sg_kws, g, s, "vrrp_sync_group");
+	if (!g->nmembers)
+		ERR(p, s, "vrrp_sync_group %s has no group { } of instances", g->name);
+}
+
 /* --- global_defs and the top level ------------------------------------- */
 
 static void kw_router_id(struct parser *p, struct stmt *s, void *ctx)
@@ -1361,11 +2050,38 @@ static void kw_http_status(struct parser *p, struct stmt *s, void *ctx)
 	p->c->http_set = 1;
 }
 
+static void kw_vrrp_version(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	(void)ctx;
+	if (num_arg(p, s, 0, 2, 3, &v) == 0)
+		p->c->vrrp_version = (int)v;
+}
+
+static void kw_garp_delay(struct parser *p, struct stmt *s, void *ctx)
+{
+	(void)ctx;
+	timer_arg(p, s, 0, 0, &p->c->garp_delay);
+}
+
+static void kw_garp_repeat(struct parser *p, struct stmt *s, void *ctx)
+{
+	long v;
+
+	(void)ctx;
+	if (num_arg(p, s, 0, 1, 100, &v) == 0)
+		p->c->garp_repeat = (int)v;
+}
+
 static const struct keyword global_kws[] = {
 	{ "router_id", kw_router_id, 1, 1, 0, 0 },
 	{ "http_status", kw_http_status, 2, 2, 0, 0 },
 	{ "enable_script_security", kw_script_security, 0, 1, 0, 0 },
 	{ "script_user", kw_script_user, 1, 2, 0, 0 },
+	{ "vrrp_version", kw_vrrp_version, 1, 1, 0, 0 },
+	{ "vrrp_garp_master_delay", kw_garp_delay, 1, 1, 0, 0 },
+	{ "vrrp_garp_master_repeat", kw_garp_repeat, 1, 1, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -1379,8 +2095,38 @@ static const struct keyword top_kws[] = {
 	{ "global_defs", kw_global_defs, 0, 0, 1, 1 },
 	{ "virtual_server", kw_virtual_server, 0, 3, 1, 1 },
 	{ "virtual_server_group", kw_vsg, 1, 1, 1, 1 },
+	{ "vrrp_script", kw_vrrp_script, 1, 1, 1, 1 },
+	{ "vrrp_instance", kw_vrrp_instance, 1, 1, 1, 1 },
+	{ "vrrp_sync_group", kw_vrrp_sync_group, 1, 1, 1, 1 },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
+
+/* Where else @kw is a keyword, for "misplaced" messages; NULL if nowhere. */
+static const char *known_in(const char *kw, const char *where)
+{
+	static const struct {
+		const struct keyword *kws;
+		const char *name;
+	} blocks[] = {
+		{ top_kws, "the top level" }, { global_kws, "global_defs" },
+		{ vs_kws, "virtual_server" }, { rs_kws, "real_server" },
+		{ http_kws, "HTTP_GET or SSL_GET" }, { misc_kws, "MISC_CHECK" },
+		{ url_kws, "url" }, { vi_kws, "vrrp_instance" },
+		{ vscript_kws, "vrrp_script" }, { sg_kws, "vrrp_sync_group" },
+		{ auth_kws, "authentication" },
+	};
+	unsigned int i;
+	const struct keyword *k;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		if (!strcmp(blocks[i].name, where))
+			continue;
+		for (k = blocks[i].kws; k->name; k++)
+			if (!strcmp(k->name, kw))
+				return blocks[i].name;
+	}
+	return NULL;
+}
 
 /* --- after parsing: defaults and checks -------------------------------- */
 
@@ -1664,6 +2410,187 @@ next_vs:
 				       c->vsg[i].name);
 }
 
+/* A script's program: absolute, or found on PATH as keepalived does. */
+static int script_program(const char *cmd, char *out, size_t len)
+{
+	static const char *const path[] = {
+		"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"
+	};
+	struct stat st;
+	char **argv;
+	int argc, i, rc = -1;
+	unsigned int j;
+
+	argv = vlbd_split_args(cmd, &argc);
+	if (!argv)
+		return -1;
+	if (argc && strchr(argv[0], '/')) {
+		snprintf(out, len, "%s", argv[0]);
+		rc = argv[0][0] == '/' && !stat(out, &st) && S_ISREG(st.st_mode) &&
+		     !access(out, X_OK) ? 0 : -1;
+	} else if (argc) {
+		for (j = 0; j < sizeof(path) / sizeof(path[0]) && rc; j++) {
+			snprintf(out, len, "%s/%s", path[j], argv[0]);
+			if (!stat(out, &st) && S_ISREG(st.st_mode) && !access(out, X_OK))
+				rc = 0;
+		}
+		if (rc)
+			snprintf(out, len, "%s", argv[0]);
+	}
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+	return rc;
+}
+
+static void check_cmd(struct vlbd_errs *e, const char *file, int line, const char *kw,
+		      const char *cmd)
+{
+	char prog[4096];
+
+	if (cmd && script_program(cmd, prog, sizeof(prog)))
+		vlbd_conf_err(e, file, line, "%s: '%s' is not an executable file (an absolute "
+			      "path, or a program on PATH)", kw, prog);
+}
+
+static void check_notify(struct vlbd_errs *e, const struct vlbd_notify_cmds *n)
+{
+	check_cmd(e, n->file[0], n->line[0], "notify_master", n->master);
+	check_cmd(e, n->file[1], n->line[1], "notify_backup", n->backup);
+	check_cmd(e, n->file[2], n->line[2], "notify_fault", n->fault);
+	check_cmd(e, n->file[3], n->line[3], "notify_stop", n->stop);
+	check_cmd(e, n->file[4], n->line[4], "notify", n->generic);
+}
+
+static void finish_vrrp(struct vlbd_conf *c, struct vlbd_errs *e)
+{
+	int i, j, k;
+
+	for (i = 0; i < c->nvscripts; i++) {
+		struct vlbd_vscript *sc = &c->vscripts[i];
+
+		if (sc->timeout < 0)
+			sc->timeout = sc->interval;
+		check_cmd(e, sc->file, sc->line, "script", sc->script);
+	}
+	for (i = 0; i < c->nvrrp; i++) {
+		struct vlbd_vrrp *v = &c->vrrp[i];
+		const char *n = v->name;
+
+		if (!v->ifname[0])
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: interface is missing",
+				      n);
+		if (!v->vrid)
+			vlbd_conf_err(e, v->file, v->line,
+				      "vrrp_instance %s: virtual_router_id is missing", n);
+		if (!v->nvips)
+			vlbd_conf_err(e, v->file, v->line,
+				      "vrrp_instance %s: virtual_ipaddress is missing or empty", n);
+		v->af = v->nvips ? v->vips[0].af : v->npeers ? v->peer_af : AF_INET;
+		for (j = 1; j < v->nvips; j++)
+			if (v->vips[j].af != v->af)
+				vlbd_conf_err(e, v->vips[j].file, v->vips[j].line,
+					      "virtual_ipaddress: IPv4 and IPv6 are mixed in one "
+					      "instance (put the other family in "
+					      "virtual_ipaddress_excluded)");
+		if (v->nvips > 255)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: more than 255 "
+				      "virtual addresses do not fit in an advert: use "
+				      "virtual_ipaddress_excluded", n);
+		if (v->npeers && v->peer_af != v->af)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: unicast_peer and "
+				      "virtual_ipaddress are of different address families", n);
+		if (v->src_set && v->src_set != v->af)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: unicast_src_ip is "
+				      "not of the instance's address family", n);
+		if (v->src_set && !v->npeers)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: unicast_src_ip "
+				      "without unicast_peer (adverts would go to multicast)", n);
+		if (!v->version)
+			v->version = v->af == AF_INET6 ? 3 : c->vrrp_version;
+		if (v->af == AF_INET6 && v->version == 2)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: VRRP version 2 has "
+				      "no IPv6: use version 3", n);
+		if (v->version == 2 && (v->adv_cs % 100 || v->adv_cs > 25500))
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: advert_int %g: "
+				      "VRRP version 2 carries whole seconds (1 to 255); use "
+				      "version 3 for fractions", n, v->adv_cs / 100.0);
+		if (v->priority < 0)
+			v->priority = v->init_master ? 255 : 100;
+		if (v->nopreempt && v->priority == 255)
+			vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: nopreempt with "
+				      "priority 255: the address owner always preempts", n);
+		if (v->nopreempt && v->init_master) {
+			vlbd_conf_warn(e, v->file, v->line, "vrrp_instance %s: nopreempt with "
+				       "state MASTER: starting as BACKUP", n);
+			v->init_master = 0;
+		}
+		if (v->garp_delay < 0)
+			v->garp_delay = c->garp_delay;
+		if (v->garp_repeat < 0)
+			v->garp_repeat = c->garp_repeat;
+		for (j = 0; j < v->ntss; j++) {
+			struct vlbd_track_script *t = &v->tss[j];
+
+			for (k = 0; k < c->nvscripts; k++)
+				if (!strcmp(c->vscripts[k].name, t->name))
+					t->s = &c->vscripts[k];
+			if (!t->s) {
+				vlbd_conf_err(e, t->file, t->line,
+					      "track_script %s: no such vrrp_script", t->name);
+				continue;
+			}
+			t->s->used = 1;
+			if (!t->weight_set) {
+				t->weight = t->s->weight;
+				t->reverse = t->s->reverse;
+			}
+		}
+		check_notify(e, &v->notify);
+		for (j = 0; j < i; j++) {
+			struct vlbd_vrrp *o = &c->vrrp[j];
+
+			if (o->vrid == v->vrid && o->af == v->af && !strcmp(o->ifname, v->ifname) &&
+			    v->vrid && (!o->npeers || !v->npeers))
+				vlbd_conf_err(e, v->file, v->line, "vrrp_instance %s: "
+					      "virtual_router_id %d on %s is also %s's (%s:%d)", n,
+					      v->vrid, v->ifname, o->name, o->file, o->line);
+		}
+	}
+	for (i = 0; i < c->nvscripts; i++)
+		if (!c->vscripts[i].used)
+			vlbd_conf_warn(e, c->vscripts[i].file, c->vscripts[i].line,
+				       "vrrp_script %s is not tracked by any vrrp_instance",
+				       c->vscripts[i].name);
+	for (i = 0; i < c->nvsyncs; i++) {
+		struct vlbd_vsync *g = &c->vsyncs[i];
+
+		g->inst = calloc((size_t)g->nmembers + 1, sizeof(*g->inst));
+		if (!g->inst) {
+			fprintf(stderr, "vlbd: out of memory\n");
+			exit(1);
+		}
+		check_notify(e, &g->notify);
+		for (j = 0; j < g->nmembers; j++) {
+			for (k = 0; k < c->nvrrp; k++)
+				if (!strcmp(c->vrrp[k].name, g->members[j]))
+					g->inst[j] = &c->vrrp[k];
+			if (!g->inst[j]) {
+				vlbd_conf_err(e, g->file, g->line, "vrrp_sync_group %s: no "
+					      "vrrp_instance %s", g->name, g->members[j]);
+				continue;
+			}
+			if (g->inst[j]->sync) {
+				vlbd_conf_err(e, g->file, g->line, "vrrp_sync_group %s: %s is "
+					      "already in vrrp_sync_group %s", g->name,
+					      g->members[j], g->inst[j]->sync->name);
+				continue;
+			}
+			g->inst[j]->sync = g;
+		}
+	}
+}
+
 struct vlbd_conf *vlbd_conf_load(const char *path, struct vlbd_errs *e)
 {
 	struct vlbd_conf *c = calloc(1, sizeof(*c));
@@ -1673,6 +2600,9 @@ struct vlbd_conf *vlbd_conf_load(const char *path, struct vlbd_errs *e)
 	if (!c)
 		return NULL;
 	c->path = xstrdup(path);
+	c->vrrp_version = 2;
+	c->garp_delay = 5;
+	c->garp_repeat = 5;
 	if (vlbd_lex_file(&c->toks, path, e) < 0) {
 		vlbd_conf_err(e, path, 0, "out of memory");
 		vlbd_conf_free(c);
@@ -1689,11 +2619,62 @@ struct vlbd_conf *vlbd_conf_load(const char *path, struct vlbd_errs *e)
 		parse_block(&p, top_kws, NULL, NULL, "the top level");
 	}
 	finish(c, e);
+	finish_vrrp(c, e);
 	if (e->count > errs) {
 		vlbd_conf_free(c);
 		return NULL;
 	}
 	return c;
+}
+
+static void free_notify(struct vlbd_notify_cmds *n)
+{
+	int i;
+
+	free(n->master);
+	free(n->backup);
+	free(n->fault);
+	free(n->stop);
+	free(n->generic);
+	for (i = 0; i < 5; i++)
+		free(n->user[i]);
+}
+
+static void conf_free_vrrp(struct vlbd_conf *c)
+{
+	int i, j;
+
+	for (i = 0; i < c->nvrrp; i++) {
+		struct vlbd_vrrp *v = &c->vrrp[i];
+
+		free(v->name);
+		free(v->vips);
+		free(v->evips);
+		free(v->peers);
+		free(v->tifs);
+		for (j = 0; j < v->ntss; j++)
+			free(v->tss[j].name);
+		free(v->tss);
+		free_notify(&v->notify);
+	}
+	free(c->vrrp);
+	for (i = 0; i < c->nvscripts; i++) {
+		free(c->vscripts[i].name);
+		free(c->vscripts[i].script);
+		free(c->vscripts[i].user);
+	}
+	free(c->vscripts);
+	for (i = 0; i < c->nvsyncs; i++) {
+		struct vlbd_vsync *g = &c->vsyncs[i];
+
+		free(g->name);
+		for (j = 0; j < g->nmembers; j++)
+			free(g->members[j]);
+		free(g->members);
+		free(g->inst);
+		free_notify(&g->notify);
+	}
+	free(c->vsyncs);
 }
 
 void vlbd_conf_free(struct vlbd_conf *c)
@@ -1732,6 +2713,7 @@ void vlbd_conf_free(struct vlbd_conf *c)
 		free(c->vsg[i].e);
 	}
 	free(c->vsg);
+	conf_free_vrrp(c);
 	free(c->router_id);
 	free(c->script_user);
 	free(c->script_group);
@@ -1850,5 +2832,88 @@ void vlbd_conf_dump(FILE *f, const struct vlbd_conf *c)
 						ck->user ? ck->user : "-");
 			}
 		}
+	}
+	vlbd_conf_dump_vrrp(f, c);
+}
+
+static void dump_vip(FILE *f, const char *kw, const struct vlbd_vip *vip)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(vip->af, &vip->addr, a, sizeof(a));
+	fprintf(f, "  %s %s/%d", kw, a, vip->prefix);
+	if (vip->dev[0])
+		fprintf(f, " dev %s", vip->dev);
+	if (vip->label[0])
+		fprintf(f, " label %s", vip->label);
+	fputc('\n', f);
+}
+
+static void dump_notify(FILE *f, const struct vlbd_notify_cmds *n)
+{
+	const char *const names[] = { "master", "backup", "fault", "stop", "notify" };
+	const char *cmds[] = { n->master, n->backup, n->fault, n->stop, n->generic };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (cmds[i])
+			fprintf(f, "  notify %s \"%s\" user %s\n", names[i], cmds[i],
+				n->user[i] ? n->user[i] : "-");
+}
+
+void vlbd_conf_dump_vrrp(FILE *f, const struct vlbd_conf *c)
+{
+	char a[INET6_ADDRSTRLEN];
+	int i, j;
+
+	for (i = 0; i < c->nvscripts; i++) {
+		const struct vlbd_vscript *sc = &c->vscripts[i];
+
+		fprintf(f, "vrrp_script %s: \"%s\" interval %g timeout %g weight %d%s rise %d "
+			"fall %d init_fail %d user %s\n", sc->name, sc->script, sc->interval,
+			sc->timeout, sc->weight, sc->reverse ? " reverse" : "", sc->rise, sc->fall,
+			sc->init_fail, sc->user ? sc->user : "-");
+	}
+	for (i = 0; i < c->nvrrp; i++) {
+		const struct vlbd_vrrp *v = &c->vrrp[i];
+
+		fprintf(f, "vrrp_instance %s: %s vrid %d on %s v%d priority %d advert_int %g "
+			"%s preempt_delay %g garp %g/%d%s%s\n", v->name,
+			v->af == AF_INET6 ? "IPv6" : "IPv4", v->vrid, v->ifname, v->version,
+			v->priority, v->adv_cs / 100.0, v->init_master ? "MASTER" : "BACKUP",
+			v->preempt_delay, v->garp_delay, v->garp_repeat,
+			v->nopreempt ? " nopreempt" : "", "");
+		if (v->sync)
+			fprintf(f, "  sync_group %s\n", v->sync->name);
+		for (j = 0; j < v->nvips; j++)
+			dump_vip(f, "vip", &v->vips[j]);
+		for (j = 0; j < v->nevips; j++)
+			dump_vip(f, "excluded", &v->evips[j]);
+		if (v->src_set) {
+			inet_ntop(v->af, &v->src, a, sizeof(a));
+			fprintf(f, "  unicast_src_ip %s\n", a);
+		}
+		for (j = 0; j < v->npeers; j++) {
+			inet_ntop(v->af, &v->peers[j], a, sizeof(a));
+			fprintf(f, "  unicast_peer %s\n", a);
+		}
+		for (j = 0; j < v->ntifs; j++)
+			fprintf(f, "  track_interface %s weight %d%s%s\n", v->tifs[j].name,
+				v->tifs[j].weight, v->tifs[j].reverse ? " reverse" : "",
+				v->tifs[j].weight_set ? "" : " (fault)");
+		for (j = 0; j < v->ntss; j++)
+			fprintf(f, "  track_script %s weight %d%s%s\n", v->tss[j].name,
+				v->tss[j].weight, v->tss[j].reverse ? " reverse" : "",
+				v->tss[j].weight ? "" : " (fault)");
+		dump_notify(f, &v->notify);
+	}
+	for (i = 0; i < c->nvsyncs; i++) {
+		const struct vlbd_vsync *g = &c->vsyncs[i];
+
+		fprintf(f, "vrrp_sync_group %s:", g->name);
+		for (j = 0; j < g->nmembers; j++)
+			fprintf(f, " %s", g->members[j]);
+		fputc('\n', f);
+		dump_notify(f, &g->notify);
 	}
 }

@@ -120,6 +120,7 @@ static void reload(void)
 		notify("READY=1\nSTATUS=reload refused: the configuration has errors");
 		return;
 	}
+	vlbd_vrrp_reload(conf, n);
 	vlbd_checks_stop(conf);
 	if (vlbd_reconcile_reload(conf, n) < 0)
 		vlbd_log(LOG_WARNING, "reload: some changes failed; retrying from a fresh dump");
@@ -129,7 +130,8 @@ static void reload(void)
 	vlbd_status_apply(conf);
 	if (vlbd_checks_start(conf, 0) < 0)
 		vlbd_log(LOG_ERR, "reload: cannot start the checks");
-	vlbd_log(LOG_NOTICE, "reloaded: %d virtual server%s", conf->nvs, conf->nvs == 1 ? "" : "s");
+	vlbd_log(LOG_NOTICE, "reloaded: %d virtual server%s, %d vrrp_instance%s", conf->nvs,
+		 conf->nvs == 1 ? "" : "s", conf->nvrrp, conf->nvrrp == 1 ? "" : "s");
 	notify("READY=1\nSTATUS=running");
 }
 
@@ -294,12 +296,22 @@ int main(int argc, char **argv)
 		vlbd_log(LOG_ERR, "cannot set up OpenSSL");
 		return 1;
 	}
+	if (!vlbd_check_only && !conf->nvs && conf->nvrrp) {
+		/* a director that only holds addresses needs no module */
+		vlbd_log(LOG_NOTICE, "no virtual_server: running VRRP alone, without the module "
+			 "(virtual servers a reload adds are checked, not programmed)");
+		vlbd_check_only = 1;
+	}
 	if (!vlbd_check_only && vlbd_nl_init() < 0)
 		return 1;
 	if (vlbd_reconcile_start(conf) < 0)
 		vlbd_log(LOG_WARNING, "some changes to the module failed; retrying");
 	if (vlbd_checks_start(conf, 1) < 0) {
 		vlbd_log(LOG_ERR, "cannot start the checks");
+		return 1;
+	}
+	if (vlbd_vrrp_start(conf) < 0) {
+		vlbd_log(LOG_ERR, "cannot start VRRP");
 		return 1;
 	}
 	vlbd_started_at = (double)time(NULL);
@@ -313,11 +325,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	vlbd_log(LOG_NOTICE, "started: %d virtual server%s from %s", conf->nvs,
-		 conf->nvs == 1 ? "" : "s", conf_path);
+	vlbd_log(LOG_NOTICE, "started: %d virtual server%s, %d vrrp_instance%s from %s",
+		 conf->nvs, conf->nvs == 1 ? "" : "s", conf->nvrrp, conf->nvrrp == 1 ? "" : "s",
+		 conf_path);
 	notify("READY=1\nSTATUS=running");
 	event_base_dispatch(vlbd_base);
 
+	vlbd_vrrp_stop(conf);
 	vlbd_checks_stop(conf);
 	vlbd_status_stop();
 	vlbd_nl_fini();

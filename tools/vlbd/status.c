@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "vlbd.h"
+#include "vrrp.h"
 
 unsigned long long vlbd_reloads, vlbd_reload_failures;
 double vlbd_started_at;
@@ -76,6 +77,99 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void vrrp_metrics(FILE *f, const struct vlbd_conf *c)
+{
+	static const int states[] = { VRRP_INIT, VRRP_BACKUP, VRRP_MASTER, VRRP_FAULT };
+	int i, k;
+
+	if (!c->nvrrp)
+		return;
+	fprintf(f, "# HELP vlbd_vrrp_state 1 for the state the instance is in.\n"
+		"# TYPE vlbd_vrrp_state gauge\n");
+	for (i = 0; i < c->nvrrp; i++)
+		for (k = 0; k < 4; k++)
+			fprintf(f, "vlbd_vrrp_state{instance=\"%s\",state=\"%s\"} %d\n",
+				c->vrrp[i].name, vrrp_state_name(states[k]),
+				c->vrrp[i].rt && c->vrrp[i].rt->sm.state == states[k]);
+#define EACH_VI(metric, type, help, expr)					\
+	fprintf(f, "# HELP vlbd_vrrp_" metric " " help "\n# TYPE vlbd_vrrp_" metric " " type "\n"); \
+	for (i = 0; i < c->nvrrp; i++) {					\
+		const struct vlbd_vrrp_rt *rt = c->vrrp[i].rt;			\
+		if (rt)								\
+			fprintf(f, "vlbd_vrrp_" metric "{instance=\"%s\"} %llu\n", \
+				c->vrrp[i].name, (unsigned long long)(expr));	\
+	}
+	EACH_VI("priority", "gauge", "The effective priority, trackers applied.", rt->sm.prio)
+	EACH_VI("transitions_total", "counter", "State changes.", rt->sm.transitions)
+	EACH_VI("became_master_total", "counter", "Times it became master.", rt->sm.to_master)
+	EACH_VI("adverts_sent_total", "counter", "Adverts sent.", rt->sm.tx)
+	EACH_VI("adverts_received_total", "counter", "Adverts accepted for its VRID.", rt->sm.rx)
+	EACH_VI("priority0_sent_total", "counter", "Priority-0 adverts sent.", rt->sm.tx_prio0)
+	EACH_VI("priority0_received_total", "counter", "Priority-0 adverts received.",
+		rt->sm.rx_prio0)
+	EACH_VI("adverts_dropped_total", "counter", "Adverts dropped (checksum, TTL, interval).",
+		rt->rx_bad)
+	EACH_VI("address_list_mismatches_total", "counter",
+		"Adverts accepted whose address list differs from ours.", rt->addr_mismatch)
+#undef EACH_VI
+}
+
+static void vrrp_json(FILE *f, const struct vlbd_conf *c)
+{
+	double now = vlbd_now();
+	int i;
+
+	fprintf(f, ",\"vrrp_instances\":[");
+	for (i = 0; i < c->nvrrp; i++) {
+		const struct vlbd_vrrp *v = &c->vrrp[i];
+		const struct vlbd_vrrp_rt *rt = v->rt;
+
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_str(f, v->name);
+		fprintf(f, ",\"interface\":");
+		json_str(f, v->ifname);
+		fprintf(f, ",\"vrid\":%d,\"version\":%d,\"base_priority\":%d", v->vrid,
+			v->version, v->priority);
+		if (rt) {
+			fprintf(f, ",\"state\":\"%s\",\"priority\":%d,\"state_seconds\":%.3f,"
+				"\"transitions\":%llu,\"became_master\":%llu,\"adverts_sent\":%llu,"
+				"\"adverts_received\":%llu,\"priority0_sent\":%llu,"
+				"\"priority0_received\":%llu,\"adverts_dropped\":%llu,"
+				"\"address_list_mismatches\":%llu,\"holding_addresses\":%s,"
+				"\"fault\":",
+				vrrp_state_name(rt->sm.state), rt->sm.prio, now - rt->state_since,
+				rt->sm.transitions, rt->sm.to_master, rt->sm.tx, rt->sm.rx,
+				rt->sm.tx_prio0, rt->sm.rx_prio0, rt->rx_bad, rt->addr_mismatch,
+				rt->holding ? "true" : "false");
+			json_str(f, rt->own_fault ? rt->fault_why : "");
+			fprintf(f, ",\"last_dropped\":");
+			json_str(f, rt->last_bad);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void vrrp_text(FILE *f, const struct vlbd_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->nvrrp; i++) {
+		const struct vlbd_vrrp *v = &c->vrrp[i];
+		const struct vlbd_vrrp_rt *rt = v->rt;
+
+		if (!rt)
+			continue;
+		fprintf(f, "vrrp_instance %s: %s for %.1f s, priority %d/%d, vrid %d on %s v%d, "
+			"%llu transition%s, adverts %llu sent %llu received %llu dropped%s%s\n",
+			v->name, vrrp_state_name(rt->sm.state), vlbd_now() - rt->state_since,
+			rt->sm.prio, v->priority, v->vrid, v->ifname, v->version,
+			rt->sm.transitions, rt->sm.transitions == 1 ? "" : "s", rt->sm.tx,
+			rt->sm.rx, rt->rx_bad, rt->own_fault ? "; fault: " : "",
+			rt->own_fault ? rt->fault_why : "");
+	}
+}
+
 static void metrics(FILE *f, const struct vlbd_conf *c)
 {
 	char vs[160], rs[64];
@@ -87,6 +181,7 @@ static void metrics(FILE *f, const struct vlbd_conf *c)
 	fprintf(f, "# TYPE vlbd_reloads_total counter\nvlbd_reloads_total %llu\n", vlbd_reloads);
 	fprintf(f, "# TYPE vlbd_reload_failures_total counter\nvlbd_reload_failures_total %llu\n",
 		vlbd_reload_failures);
+	vrrp_metrics(f, c);
 	fprintf(f, "# HELP vlbd_virtual_server_quorum 1 when the live weight meets the quorum.\n"
 		"# TYPE vlbd_virtual_server_quorum gauge\n");
 	for (i = 0; i < c->nvs; i++) {
@@ -192,7 +287,9 @@ static void json(FILE *f, const struct vlbd_conf *c)
 		}
 		fprintf(f, "]}");
 	}
-	fprintf(f, "]}\n");
+	fputc(']', f);
+	vrrp_json(f, c);
+	fprintf(f, "}\n");
 }
 
 void vlbd_status_text(FILE *f, const struct vlbd_conf *c)
@@ -204,6 +301,7 @@ void vlbd_status_text(FILE *f, const struct vlbd_conf *c)
 		"(%llu refused)\n", c->router_id ? c->router_id : "-",
 		(double)time(NULL) - vlbd_started_at, vlbd_reloads, vlbd_reloads == 1 ? "" : "s",
 		vlbd_reload_failures);
+	vrrp_text(f, c);
 	for (i = 0; i < c->nvs; i++) {
 		const struct vlbd_vs *v = &c->vs[i];
 

@@ -215,6 +215,120 @@ struct vlbd_vs {
 	struct vlbd_vs *next_dirty;
 };
 
+/* --- VRRP (vrrp*.c, vip.c, track.c, notify.c) -------------------------- */
+
+#define VLBD_IFNAMSIZ 16
+
+/* One address of virtual_ipaddress{} or virtual_ipaddress_excluded{}. */
+struct vlbd_vip {
+	int af;
+	union vlb_addr addr;
+	int prefix;
+	char dev[VLBD_IFNAMSIZ];	/* "" : the instance's interface */
+	char label[VLBD_IFNAMSIZ];	/* "" : none */
+	int excluded;			/* not carried in adverts */
+	const char *file;
+	int line;
+	/* run time */
+	int added;			/* we added it (and so remove it) */
+};
+
+/* vrrp_script NAME { ... } */
+struct vlbd_vscript {
+	char *name;
+	const char *file;
+	int line;
+	char *script;
+	double interval, timeout;	/* timeout <0: interval */
+	int weight;			/* -253..253 */
+	int reverse;
+	int rise, fall;
+	int init_fail;
+	char *user;
+	int used;
+	/* run time */
+	int ok;				/* the state trackers see */
+	int oks, fails;			/* consecutive */
+	unsigned long long runs, failures;
+	pid_t pid;
+	int timed_out;
+	struct event *timer;
+};
+
+struct vlbd_track_if {
+	char name[VLBD_IFNAMSIZ];
+	int weight, weight_set;
+	int reverse;
+	const char *file;
+	int line;
+};
+
+struct vlbd_track_script {
+	char *name;
+	int weight, weight_set;		/* unset: the script's own weight */
+	int reverse;
+	struct vlbd_vscript *s;
+	const char *file;
+	int line;
+};
+
+struct vlbd_notify_cmds {
+	char *master, *backup, *fault, *stop, *generic;
+	char *user[5];			/* optional user for each, or NULL */
+	const char *file[5];		/* where each was given */
+	int line[5];
+};
+
+struct vlbd_vsync;
+struct vlbd_vrrp_rt;		/* run-time state: vrrp_loop.c */
+
+struct vlbd_vrrp {
+	char *name;
+	const char *file;
+	int line;
+	int init_master;		/* state MASTER */
+	char ifname[VLBD_IFNAMSIZ];
+	int vrid;			/* 1..255 */
+	int priority;			/* 1..255; -1 unset */
+	int adv_cs;			/* advert_int in centiseconds */
+	int version;			/* 2 or 3; 0 unset */
+	int nopreempt;
+	double preempt_delay;
+	int af;				/* of the addresses and peers */
+	struct vlbd_vip *vips;		/* carried in adverts */
+	int nvips;
+	struct vlbd_vip *evips;		/* excluded */
+	int nevips;
+	int src_set;
+	union vlb_addr src;		/* unicast_src_ip */
+	union vlb_addr *peers;		/* unicast_peer{} */
+	int npeers, peer_af;
+	struct vlbd_track_if *tifs;
+	int ntifs;
+	struct vlbd_track_script *tss;
+	int ntss;
+	struct vlbd_notify_cmds notify;
+	double garp_delay;		/* garp_master_delay; <0 unset */
+	int garp_repeat;		/* garp_master_repeat; <0 unset */
+	struct vlbd_vsync *sync;
+	/* run time */
+	struct vlbd_vrrp_rt *rt;
+};
+
+/* vrrp_sync_group NAME { group { ... } notify_* } */
+struct vlbd_vsync {
+	char *name;
+	const char *file;
+	int line;
+	char **members;
+	int nmembers;
+	struct vlbd_vrrp **inst;	/* resolved */
+	struct vlbd_notify_cmds notify;
+	/* run time */
+	int state;			/* enum vrrp_state, of the group */
+	struct vlbd_notify_q *q;
+};
+
 struct vlbd_conf {
 	char *path;
 	char *router_id;
@@ -227,6 +341,15 @@ struct vlbd_conf {
 	int http_set;			/* http_status ADDRESS PORT */
 	struct sockaddr_storage http_addr;
 	socklen_t http_len;
+	struct vlbd_vrrp *vrrp;
+	int nvrrp;
+	struct vlbd_vscript *vscripts;
+	int nvscripts;
+	struct vlbd_vsync *vsyncs;
+	int nvsyncs;
+	int vrrp_version;		/* global_defs vrrp_version, default 2 */
+	double garp_delay;		/* vrrp_garp_master_delay, default 5 */
+	int garp_repeat;		/* vrrp_garp_master_repeat, default 5 */
 	struct vlbd_toklist toks;	/* keeps file names alive */
 };
 
@@ -237,6 +360,7 @@ void vlbd_conf_free(struct vlbd_conf *c);
 void vlbd_vs_name(const struct vlbd_vs *vs, char *buf, size_t len);
 void vlbd_rs_name(const struct vlbd_rs *rs, char *buf, size_t len);
 void vlbd_conf_dump(FILE *f, const struct vlbd_conf *c);
+void vlbd_conf_dump_vrrp(FILE *f, const struct vlbd_conf *c);
 
 /* --- log.c ----------------------------------------------------------- */
 
@@ -277,6 +401,13 @@ int vlbd_status_client(const struct vlbd_conf *c);
 extern unsigned long long vlbd_reloads, vlbd_reload_failures;
 extern double vlbd_started_at;		/* wall clock */
 extern struct vlbd_conf *vlbd_conf_current;
+
+/* vrrp_loop.c: the VRRP instances */
+int vlbd_vrrp_start(struct vlbd_conf *c);
+void vlbd_vrrp_reload(struct vlbd_conf *old, struct vlbd_conf *new);
+void vlbd_vrrp_stop(struct vlbd_conf *c);
+/* A child exited that check_misc.c did not start: 1 if it was VRRP's. */
+int vlbd_vrrp_reaped(pid_t pid, int status);
 
 /* reconcile.c */
 extern int vlbd_check_only;

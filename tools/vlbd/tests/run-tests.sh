@@ -10,8 +10,8 @@
 #   bad/NAME.conf   must fail (exit 1), printing exactly the errors given by
 #                   its "# expect: FILE:LINE: MESSAGE" lines, no more, no less.
 #
-# Plus a few command-line cases, and checks.sh: the checkers against local
-# servers. TAP output, then "N passed, N failed";
+# Plus a few command-line cases, checks.sh: the checkers against local
+# servers, and test_vrrp: VRRP's packets and state machine. TAP output, then "N passed, N failed";
 # exit 1 if any failed.
 cd "$(dirname "$0")" || exit 1
 VLBD=${VLBD:-../vlbd}
@@ -98,6 +98,15 @@ read -r p _ f _ < <(tail -n 1 <<<"$out")
 pass=$((pass + p))
 fail=$((fail + f))
 n=$((n + p + f))
+
+# VRRP's codec (against keepalived's adverts) and state machine (test_vrrp.c)
+out=$(./test_vrrp)
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "vrrp: ${line#ok * - }" ;;
+	"not ok "*) not_ok "vrrp: ${line#not ok * - }" ;;
+	esac
+done <<<"$out"
 
 echo "1..$n"
 echo "$pass passed, $fail failed"
