@@ -12,9 +12,6 @@
  */
 #include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,49 +113,9 @@ void vlbd_misc_reap(void)
 	}
 }
 
-static void child(struct vlbd_checker *ck, char **argv)
-{
-	const char *user = ck->user ? ck->user : vlbd_script_user;
-	sigset_t all;
-	int fd, i;
-
-	setpgid(0, 0);
-	for (i = 1; i < NSIG; i++)
-		signal(i, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		if (fd > 2)
-			close(fd);
-	}
-	if (user) {
-		struct passwd *pw = getpwnam(user);
-		gid_t gid;
-
-		if (!pw)
-			_exit(126);
-		gid = pw->pw_gid;
-		if (!ck->user && vlbd_script_group) {
-			struct group *gr = getgrnam(vlbd_script_group);
-
-			if (!gr)
-				_exit(126);
-			gid = gr->gr_gid;
-		}
-		if (setgid(gid) || initgroups(pw->pw_name, gid) || setuid(pw->pw_uid))
-			_exit(126);
-	}
-	execv(argv[0], argv);
-	_exit(127);
-}
-
 int vlbd_misc_start(struct vlbd_checker *ck)
 {
 	struct misc_attempt *m = calloc(1, sizeof(*m));
-	sigset_t all, old;
 	struct timeval tv;
 	char **argv;
 	int argc, i;
@@ -172,19 +129,8 @@ int vlbd_misc_start(struct vlbd_checker *ck)
 		return -1;
 	}
 	m->timer = evtimer_new(vlbd_base, timer_cb, m);
-	/*
-	 * Signals stay blocked from before fork() until the child has put
-	 * back the default handlers: libevent's handler, run in the child,
-	 * would write to the pipe it shares with vlbd, so a timeout's SIGTERM
-	 * reaching a child that has not run yet would stop vlbd itself.
-	 */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
 	if (m->timer)
-		m->pid = fork();
-	if (m->pid == 0)
-		child(ck, argv);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+		m->pid = vlbd_spawn(argv, ck->user);
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
 	free(argv);
@@ -196,8 +142,6 @@ int vlbd_misc_start(struct vlbd_checker *ck)
 		free(m);
 		return -1;
 	}
-	/* the child's own setpgid may not have run yet */
-	setpgid(m->pid, m->pid);
 	m->a.ck = ck;
 	m->a.cancel = misc_cancel;
 	m->next = running;

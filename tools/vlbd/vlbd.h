@@ -49,6 +49,16 @@ int vlbd_lex_file(struct vlbd_toklist *tl, const char *path, struct vlbd_errs *e
 void vlbd_toklist_free(struct vlbd_toklist *tl);
 /* Splits a command line into argv the way the lexer reads words. */
 char **vlbd_split_args(const char *s, int *argc);
+/*
+ * fork+exec @argv (PATH searched) as @user (default script_user), stdin and
+ * stdout on /dev/null, in a process group of its own so that a timeout can
+ * kill what it started. Signals stay blocked from before fork() until the
+ * child has put back the default handlers: libevent's handler, run in the
+ * child, would write to the pipe it shares with vlbd, so a SIGTERM reaching
+ * a child that has not run yet would stop vlbd itself. The pid, or -1.
+ * Used by MISC_CHECK, vrrp_script and notify scripts (notify.c).
+ */
+pid_t vlbd_spawn(char *const argv[], const char *user);
 
 /* --- errors ---------------------------------------------------------- */
 

@@ -172,8 +172,6 @@ void vlbd_notify_queue(struct vlbd_notify_q *q, const char *cmd, const char *use
 int vlbd_notify_reaped(pid_t pid, int status);
 void vlbd_notify_drain(struct vlbd_notify_q *q, double timeout);
 void vlbd_notify_free(struct vlbd_notify_q *q);
-/* fork+exec @argv (PATH searched) as @user, in a process group of its own. */
-pid_t vlbd_spawn(char *const argv[], const char *user);
 
 /* vrrp_loop.c */
 void vlbd_vrrp_reeval(void);		/* trackers changed */
