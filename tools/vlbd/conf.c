@@ -2144,11 +2144,6 @@ static void picki(int *v, int a, int b, int def)
 	*v = a >= 0 ? a : b >= 0 ? b : def;
 }
 
-static int addr_eq(int af, const union vlb_addr *a, const union vlb_addr *b)
-{
-	return !memcmp(a, b, af == AF_INET ? 4 : 16);
-}
-
 void vlbd_vs_name(const struct vlbd_vs *vs, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -2194,16 +2189,6 @@ static void add_svc(struct vlbd_vs *vs, int af, int fwmark, const union vlb_addr
 	k->flags = (vs->persistent ? VLB_SVC_F_PERSISTENT : 0) | vs->sched_flags;
 	k->timeout = vs->persistent ? vs->persist_timeout : 0;
 	k->netmask = vs->granularity >= 0 ? (uint32_t)vs->granularity : af == AF_INET6 ? 128 : 32;
-}
-
-static int svc_eq(const struct vlb_service *a, const struct vlb_service *b)
-{
-	if (a->af != b->af || !a->fwmark != !b->fwmark)
-		return 0;
-	if (a->fwmark)
-		return a->fwmark == b->fwmark;
-	return a->protocol == b->protocol && a->port == b->port &&
-	       addr_eq(a->af, &a->addr, &b->addr);
 }
 
 static void check_script(struct vlbd_errs *e, struct vlbd_conf *c, struct vlbd_checker *ck)
@@ -2326,7 +2311,7 @@ static void finish(struct vlbd_conf *c, struct vlbd_errs *e)
 		for (j = 0; j < i; j++)
 			for (k = 0; k < vs->nsvcs; k++)
 				for (l = 0; l < c->vs[j].nsvcs; l++)
-					if (svc_eq(&vs->svcs[k], &c->vs[j].svcs[l])) {
+					if (vlbd_svc_eq(&vs->svcs[k], &c->vs[j].svcs[l])) {
 						vlbd_vs_name(&c->vs[j], name, sizeof(name));
 						vlbd_conf_err(e, vs->file, vs->line,
 							      "this virtual_server duplicates %s "
@@ -2349,14 +2334,14 @@ next_vs:
 					      "service's (only TUN may mix them)");
 			for (k = 0; k < j; k++)
 				if (rs->af == vs->rs[k].af && rs->port == vs->rs[k].port &&
-				    addr_eq(rs->af, &rs->addr, &vs->rs[k].addr)) {
+				    vlbd_addr_eq(rs->af, &rs->addr, &vs->rs[k].addr)) {
 					vlbd_rs_name(rs, name, sizeof(name));
 					vlbd_conf_err(e, rs->file, rs->line,
 						      "real_server %s is given twice (first on line %d)",
 						      name, vs->rs[k].line);
 				}
 			if (vs->sorry && rs->af == vs->sorry->af && rs->port == vs->sorry->port &&
-			    addr_eq(rs->af, &rs->addr, &vs->sorry->addr))
+			    vlbd_addr_eq(rs->af, &rs->addr, &vs->sorry->addr))
 				vlbd_conf_err(e, rs->file, rs->line,
 					      "real_server is also the sorry_server");
 			if (rs->weight < 0)

@@ -122,27 +122,12 @@ static int dump_dests(struct vlb_service *s)
 	return err;
 }
 
-static int addr_eq(int af, const union vlb_addr *a, const union vlb_addr *b)
-{
-	return !memcmp(a, b, af == AF_INET ? 4 : 16);
-}
-
-static int same_svc(const struct vlb_service *a, const struct vlb_service *b)
-{
-	if (a->af != b->af || !a->fwmark != !b->fwmark)
-		return 0;
-	if (a->fwmark)
-		return a->fwmark == b->fwmark;
-	return a->protocol == b->protocol && a->port == b->port &&
-	       addr_eq(a->af, &a->addr, &b->addr);
-}
-
 static struct vlb_service *find_svc(struct dump *d, const struct vlb_service *s)
 {
 	int i;
 
 	for (i = 0; i < d->n; i++)
-		if (same_svc(&d->s[i], s))
+		if (vlbd_svc_eq(&d->s[i], s))
 			return &d->s[i];
 	return NULL;
 }
@@ -376,7 +361,7 @@ static int sync_svc(struct vlbd_vs *vs, const struct vlb_service *want_svc,
 
 		for (j = 0; j < cur_svc.ndests && !d; j++)
 			if (cur_svc.dests[j].af == rs->af && cur_svc.dests[j].port == rs->port &&
-			    addr_eq(rs->af, &cur_svc.dests[j].addr, &rs->addr)) {
+			    vlbd_addr_eq(rs->af, &cur_svc.dests[j].addr, &rs->addr)) {
 				d = &cur_svc.dests[j];
 				keep[j] = 1;
 			}
@@ -528,7 +513,7 @@ static void initial_state(struct vlbd_vs *vs, struct dump *d)
 				struct vlb_dest *k = &have->dests[j];
 
 				if (k->af == rs->af && k->port == rs->port &&
-				    addr_eq(rs->af, &k->addr, &rs->addr) && k->weight > 0)
+				    vlbd_addr_eq(rs->af, &k->addr, &rs->addr) && k->weight > 0)
 					rs->up = 1;
 			}
 		}
@@ -545,7 +530,7 @@ static void initial_state(struct vlbd_vs *vs, struct dump *d)
 			struct vlb_dest *k = &have->dests[j];
 
 			if (!(k->af == vs->sorry->af && k->port == vs->sorry->port &&
-			      addr_eq(k->af, &k->addr, &vs->sorry->addr)))
+			      vlbd_addr_eq(k->af, &k->addr, &vs->sorry->addr)))
 				only_sorry = 0;
 		}
 		if (only_sorry)
@@ -601,7 +586,7 @@ static int same_vs(const struct vlbd_vs *a, const struct vlbd_vs *b)
 		return a->fwmark == b->fwmark;
 	default:
 		return a->port == b->port && a->protocol == b->protocol &&
-		       addr_eq(a->af, &a->addr, &b->addr);
+		       vlbd_addr_eq(a->af, &a->addr, &b->addr);
 	}
 }
 
@@ -624,7 +609,7 @@ static void migrate(struct vlbd_vs *n, const struct vlbd_vs *o)
 
 		for (j = 0; j < o->nrs; j++)
 			if (o->rs[j].af == rs->af && o->rs[j].port == rs->port &&
-			    addr_eq(rs->af, &o->rs[j].addr, &rs->addr))
+			    vlbd_addr_eq(rs->af, &o->rs[j].addr, &rs->addr))
 				old = &o->rs[j];
 		if (!old) {
 			/* a new server in a known service: as at start */
@@ -692,7 +677,7 @@ int vlbd_reconcile_reload(struct vlbd_conf *old, struct vlbd_conf *new)
 				int l;
 
 				for (l = 0; l < new->vs[k].nsvcs; l++)
-					if (same_svc(s, &new->vs[k].svcs[l]))
+					if (vlbd_svc_eq(s, &new->vs[k].svcs[l]))
 						kept = 1;
 			}
 			if (!kept && !vlbd_check_only && find_svc(&d, s)) {

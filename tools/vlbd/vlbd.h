@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <linux/vlb.h>
@@ -59,6 +60,24 @@ char **vlbd_split_args(const char *s, int *argc);
  * Used by MISC_CHECK, vrrp_script and notify scripts (notify.c).
  */
 pid_t vlbd_spawn(char *const argv[], const char *user);
+
+/* Addresses of family @af, and services by identity, as the module keys them. */
+static inline int vlbd_addr_eq(int af, const union vlb_addr *a,
+			       const union vlb_addr *b)
+{
+	return !memcmp(a, b, af == AF_INET ? 4 : 16);
+}
+
+static inline int vlbd_svc_eq(const struct vlb_service *a,
+			      const struct vlb_service *b)
+{
+	if (a->af != b->af || !a->fwmark != !b->fwmark)
+		return 0;
+	if (a->fwmark)
+		return a->fwmark == b->fwmark;
+	return a->protocol == b->protocol && a->port == b->port &&
+	       vlbd_addr_eq(a->af, &a->addr, &b->addr);
+}
 
 /* --- errors ---------------------------------------------------------- */
 
