@@ -115,6 +115,37 @@ struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
 	return rhashtable_lookup(&ct->ht, key, vlb_conn_params);
 }
 
+/*
+ * The addresses, ports and state of a connection from the key of its
+ * first packet; the unused bytes of IPv4 addresses are zeroed.
+ */
+static void vlb_conn_init(struct vlb_conn *cp, const struct vlb_conn_key *key,
+			  const union nf_inet_addr *daddr, __be16 dport,
+			  struct vlb_dest *dest, u32 sf)
+{
+	memset(&cp->caddr, 0, sizeof(cp->caddr));
+	memset(&cp->vaddr, 0, sizeof(cp->vaddr));
+	memset(&cp->daddr, 0, sizeof(cp->daddr));
+	if (key->af == AF_INET6) {
+		cp->caddr = *key->caddr;
+		cp->vaddr = *key->addr;
+	} else {
+		cp->caddr.ip = key->caddr->ip;
+		cp->vaddr.ip = key->addr->ip;
+	}
+	if (dest->af == AF_INET6)
+		cp->daddr = *daddr;
+	else
+		cp->daddr.ip = daddr->ip;
+	cp->cport = key->cport;
+	cp->vport = key->port;
+	cp->dport = dport;
+	cp->af = key->af;
+	cp->protocol = key->protocol;
+	cp->sf = sf | ((u32)READ_ONCE(dest->fwd) << VLB_CONN_SF_FWD_SHIFT);
+	cp->dest = dest;
+}
+
 struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 			      const struct vlb_conn_key *key,
 			      const union nf_inet_addr *daddr, __be16 dport,
@@ -146,29 +177,8 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 		return ERR_PTR(-ENOENT);
 	}
 
-	memset(&cp->caddr, 0, sizeof(cp->caddr));
-	memset(&cp->vaddr, 0, sizeof(cp->vaddr));
-	memset(&cp->daddr, 0, sizeof(cp->daddr));
-	if (key->af == AF_INET6) {
-		cp->caddr = *key->caddr;
-		cp->vaddr = *key->addr;
-	} else {
-		cp->caddr.ip = key->caddr->ip;
-		cp->vaddr.ip = key->addr->ip;
-	}
-	if (dest->af == AF_INET6)
-		cp->daddr = *daddr;
-	else
-		cp->daddr.ip = daddr->ip;
-	cp->cport = key->cport;
-	cp->vport = key->port;
-	cp->dport = dport;
-	cp->af = key->af;
-	cp->protocol = key->protocol;
-	cp->sf = state | sf_bits |
-		 ((u32)READ_ONCE(dest->fwd) << VLB_CONN_SF_FWD_SHIFT);
+	vlb_conn_init(cp, key, daddr, dport, dest, state | sf_bits);
 	cp->expires = vlb_tick_now() + vlb_jiffies_to_ticks(timeout);
-	cp->dest = dest;
 
 	/*
 	 * Account before publishing: once in the table the connection can be
@@ -571,17 +581,7 @@ void vlb_conn_init_onepacket(struct vlb_conn *cp,
 			     struct vlb_dest *dest, __be16 dport)
 {
 	memset(cp, 0, sizeof(*cp));
-	cp->caddr = *key->caddr;
-	cp->vaddr = *key->addr;
-	cp->daddr = dest->addr;
-	cp->cport = key->cport;
-	cp->vport = key->port;
-	cp->dport = dport;
-	cp->af = key->af;
-	cp->protocol = key->protocol;
-	cp->sf = VLB_CONN_S_UDP |
-		 ((u32)READ_ONCE(dest->fwd) << VLB_CONN_SF_FWD_SHIFT);
-	cp->dest = dest;
+	vlb_conn_init(cp, key, &dest->addr, dport, dest, VLB_CONN_S_UDP);
 }
 
 unsigned int vlb_conn_tab_size(struct vlb_net *vn)
