@@ -78,7 +78,7 @@ if ((!inside)); then
 	out=$top/build/bench
 	dir=$out/vm-$kver.run$$
 	mkdir -p "$dir"
-	echo "VLB_BENCH_DEBUG_OK=${VLB_BENCH_DEBUG_OK:-} exec ./selftests/bench/bench.sh --inside --rounds=$rounds --seconds=$seconds" \
+	echo "VLB_BENCH_DEBUG_OK=${VLB_BENCH_DEBUG_OK:-} VLB_BENCH_PROFILE=${VLB_BENCH_PROFILE:-} VLB_BENCH_PROFILE_MIN=${VLB_BENCH_PROFILE_MIN:-} VLB_BENCH_PROFILE_LINES=${VLB_BENCH_PROFILE_LINES:-} exec ./selftests/bench/bench.sh --inside --rounds=$rounds --seconds=$seconds" \
 		"--tests=\"$tests\" $( ((quick)) && echo --quick)" >"$dir/cmd.sh"
 	echo "# vlb bench on $kver: $rounds round(s), ${seconds}s windows, tests: $tests"
 	# slab_nomerge: vlb_conn and ip_vs_conn keep caches of their own, so
@@ -335,11 +335,64 @@ window()
 			s * 1e6 / dt, d * 1e6 / dt }'
 }
 
+# profile_prepare: with VLB_BENCH_PROFILE=1 (or =children, for the time
+# spent in and under each function), starts perf on the director's CPU,
+# disabled; the next measure enables it for its window and notes the
+# hottest symbols after it (VLB_BENCH_PROFILE_MIN: the least percentage
+# shown, VLB_BENCH_PROFILE_LINES: how many). Called before the traffic
+# starts: under TCG perf takes seconds to start, time in which a new-flow
+# test would have used up its flows. A profile costs CPU time too:
+# profiled rates are for finding hot spots, not for comparing.
+profile_prepare()
+{
+	[[ -n ${VLB_BENCH_PROFILE:-} ]] || return 0
+	rm -f /tmp/bench-perf.ctl /tmp/bench-perf.ack
+	mkfifo /tmp/bench-perf.ctl /tmp/bench-perf.ack
+	perf record -q -C 1 -g -D -1 -o /tmp/bench-perf.data \
+		--control=fifo:/tmp/bench-perf.ctl,/tmp/bench-perf.ack \
+		-- sleep 100000 >/dev/null 2>&1 &
+	PERF_PID=$!
+	exec {PCTL}>/tmp/bench-perf.ctl {PACK}</tmp/bench-perf.ack
+	# perf answers once it has set itself up, which is what to wait for.
+	local c
+	for c in enable disable; do
+		echo $c >&$PCTL
+		read -r -t 300 -u $PACK || fail "perf does not answer"
+	done
+}
+
+# profile_start, profile_report: around a window, when profile_prepare
+# started perf.
+profile_start()
+{
+	[[ -n ${PERF_PID:-} ]] || return 0
+	echo enable >&$PCTL
+	read -r -t 60 -u $PACK || fail "perf does not answer"
+}
+
+profile_report()
+{
+	[[ -n ${PERF_PID:-} ]] || return 0
+	echo disable >&$PCTL
+	read -r -t 60 -u $PACK
+	exec {PCTL}>&- {PACK}<&-
+	pkill -INT -P "$PERF_PID" sleep
+	wait "$PERF_PID"
+	PERF_PID=
+	local mode=--no-children
+	[[ $VLB_BENCH_PROFILE == children ]] && mode=--children
+	perf report -q -i /tmp/bench-perf.data --stdio $mode -g none \
+		--sort sym --percent-limit "${VLB_BENCH_PROFILE_MIN:-0.8}" 2>/dev/null |
+		sed "s/^/# perf: /" | head -n "${VLB_BENCH_PROFILE_LINES:-40}"
+}
+
 # measure SECONDS: window's fields into the caller's array res.
 measure()
 {
+	profile_start
 	read -ra res < <(window "$1")
 	((${#res[@]} == 6)) || fail "no measurement from the window"
+	profile_report
 }
 
 # load RES...: the notes' summary of a window's last four fields.
@@ -512,6 +565,7 @@ pps_point()
 		svc -u $UDP_PORT rr $flag $RS_A $RS_B
 		pktgen_conf dst=$VIP sport=10000 sport_max=11000 || fail "pktgen configuration"
 	fi
+	profile_prepare
 	rx_mark
 	pktgen_start
 	# Every flow has been seen (the first 1,000 packets) and the rate
@@ -541,14 +595,17 @@ cps_point()
 	else
 		svc -t $TCP_PORT "$s" -m $(dest_list "$n")
 	fi
+	profile_prepare
 	exec {CL_FD}< <(exec nsenter --net="/run/netns/$C" taskset -c 0 \
 		"$TCPCONN" client "$dst" $TCP_PORT "$PARALLEL" 1 "$seconds" 2>&1)
 	read -r -t 60 -u "$CL_FD" line
 	[[ $line == start ]] || fail "$b cps: tcpconn client: $line"
+	profile_start
 	snap
 	t0=$SNAP_T i0=$SNAP_IDLE0 i1=$SNAP_IDLE1
 	read -r -t $((seconds + 60)) -u "$CL_FD" line
 	snap
+	profile_report
 	exec {CL_FD}<&-
 	read -ra end <<<"$line"
 	[[ ${end[0]} == end ]] || fail "$b cps: tcpconn client: $line"
@@ -602,6 +659,7 @@ newflow_point()
 		pktgen_conf dst=$VIP src=10.0.1.16 src_max=10.0.1.31 sport=1000 sport_max=63501 ||
 			fail "pktgen configuration"
 	fi
+	profile_prepare
 	rx_mark
 	pktgen_start
 	busywait 20000 rx_grows 1000 || { pktgen_stop; fail "$b newflow: no packets reach the server"; }
@@ -706,6 +764,7 @@ table_point()
 	# Established: the same cycle again, at full rate.
 	pktgen_conf dst=$VIP src=10.0.1.16 src_max=$smax sport=1000 sport_max=$((1000 + p)) ||
 		fail "pktgen configuration"
+	profile_prepare
 	rx_mark
 	pktgen_start
 	busywait 20000 rx_grows 2000 || { pktgen_stop; fail "$b table: no packets reach the server"; }
