@@ -78,7 +78,13 @@ if ((!inside)); then
 	out=$top/build/bench
 	dir=$out/vm-$kver.run$$
 	mkdir -p "$dir"
-	echo "VLB_BENCH_DEBUG_OK=${VLB_BENCH_DEBUG_OK:-} VLB_BENCH_PROFILE=${VLB_BENCH_PROFILE:-} VLB_BENCH_PROFILE_MIN=${VLB_BENCH_PROFILE_MIN:-} VLB_BENCH_PROFILE_LINES=${VLB_BENCH_PROFILE_LINES:-} exec ./selftests/bench/bench.sh --inside --rounds=$rounds --seconds=$seconds" \
+	# The guest's settings, passed on.
+	env=
+	for v in VLB_BENCH_DEBUG_OK VLB_BENCH_PROFILE VLB_BENCH_PROFILE_MIN \
+		VLB_BENCH_PROFILE_LINES; do
+		env+="$v=${!v:-} "
+	done
+	echo "${env}exec ./selftests/bench/bench.sh --inside --rounds=$rounds --seconds=$seconds" \
 		"--tests=\"$tests\" $( ((quick)) && echo --quick)" >"$dir/cmd.sh"
 	echo "# vlb bench on $kver: $rounds round(s), ${seconds}s windows, tests: $tests"
 	# slab_nomerge: vlb_conn and ip_vs_conn keep caches of their own, so
@@ -348,7 +354,10 @@ profile_prepare()
 	[[ -n ${VLB_BENCH_PROFILE:-} ]] || return 0
 	rm -f /tmp/bench-perf.ctl /tmp/bench-perf.ack
 	mkfifo /tmp/bench-perf.ctl /tmp/bench-perf.ack
-	perf record -q -C 1 -g -D -1 -o /tmp/bench-perf.data \
+	# Call chains only where the report uses them: they cost CPU time.
+	local g=
+	[[ $VLB_BENCH_PROFILE == children ]] && g=-g
+	perf record -q -C 1 $g -D -1 -o /tmp/bench-perf.data \
 		--control=fifo:/tmp/bench-perf.ctl,/tmp/bench-perf.ack \
 		-- sleep 100000 >/dev/null 2>&1 &
 	PERF_PID=$!
