@@ -5,10 +5,15 @@
  * client carries them as source, a NAT reply from the real server as
  * destination, so one hash finds the connection from either direction and
  * the key's direction picks which of the virtual or real address and port
- * must match as well. The table is an rhashtable: lookups are lockless
- * under RCU, inserts take one bucket lock, and it resizes itself in the
- * background as connections come and go. Connections are allocated from a
- * slab cache on a new flow only and freed after an RCU grace period.
+ * must match as well. The table is one or more rhashtables (shards, chosen
+ * by the client address and port): lookups are lockless under RCU, inserts
+ * take one bucket lock, and each shard resizes itself in the background as
+ * connections come and go. Shards exist so that the operator can give the
+ * table a floor (the conn_tab_bits module parameter, as IPVS has), which
+ * one rhashtable cannot hold above 2^15 buckets: a director that expects a
+ * million connections then does not rehash its way up to them. Connections
+ * are allocated from a slab cache on a new flow only and freed after an RCU
+ * grace period.
  *
  * Nothing carries a timer: a delayed work item per namespace walks a slice
  * of the table every VLB_GC_INTERVAL and unlinks what has been idle for
@@ -17,6 +22,9 @@
  */
 #include <linux/slab.h>
 #include <linux/jhash.h>
+#include <linux/hash.h>
+#include <linux/module.h>
+#include <linux/mm.h>
 #include <net/ipv6.h>
 #include <net/genetlink.h>
 
@@ -24,13 +32,30 @@
 #include "proto.h"
 
 struct vlb_conn_tab {
-	struct rhashtable ht;
 	struct vlb_net *vn;
+	unsigned int shard_bits;	/* 2^shard_bits shards in ht[] */
+	atomic_t count;			/* entries in all shards */
 	struct delayed_work gc_work;
+	unsigned int gc_shard;		/* the shard gc_iter walks */
 	struct rhashtable_iter gc_iter;	/* where the GC walk stopped */
 	bool gc_walking;		/* gc_iter is entered */
 	u64 __percpu *drops;		/* new flows refused: table full */
+	struct rhashtable ht[];
 };
+
+/*
+ * The floor of every namespace's table, in buckets, as IPVS's parameter of
+ * the same name sizes its (fixed) table. A shard starts at, and never
+ * shrinks below, 2^VLB_SHARD_MAX_BITS buckets once there is more than one.
+ */
+static unsigned int conn_tab_bits = 8;
+module_param(conn_tab_bits, uint, 0444);
+MODULE_PARM_DESC(conn_tab_bits,
+		 "Log2 of the least number of buckets of each namespace's connection table (8-24, default 8); it grows past that by itself");
+
+#define VLB_TAB_MIN_BITS	8
+#define VLB_TAB_MAX_BITS	24
+#define VLB_SHARD_MAX_BITS	15	/* rhashtable's min_size is a u16 */
 
 #define VLB_GC_INTERVAL		(HZ / 4)
 #define VLB_GC_MIN_BUDGET	1024U	/* entries looked at per run */
@@ -95,24 +120,49 @@ static int vlb_conn_obj_cmpfn(struct rhashtable_compare_arg *arg,
 	return !vlb_addr_equal(cp->af, &cp->caddr, k->caddr);
 }
 
+/* min_size and max_size are set per table, in vlb_conn_net_init(). */
 static const struct rhashtable_params vlb_conn_params = {
 	.head_offset		= offsetof(struct vlb_conn, node),
 	.key_len		= sizeof(struct vlb_conn_key),
-	.min_size		= 256,
-	/* 2^30 buckets; conn_max (at most 2^30 entries) stops it first. */
-	.max_size		= 1U << 30,
 	.automatic_shrinking	= true,
 	.hashfn			= vlb_conn_key_hashfn,
 	.obj_hashfn		= vlb_conn_obj_hashfn,
 	.obj_cmpfn		= vlb_conn_obj_cmpfn,
 };
 
+/*
+ * The shard of a client address and port. Not keyed: an attacker who
+ * crowds one shard only makes that shard grow, as the whole table would;
+ * the buckets within it are chosen by rhashtable's seeded hash.
+ */
+static inline struct rhashtable *vlb_conn_shard(struct vlb_conn_tab *ct, u8 af,
+					       const union nf_inet_addr *caddr,
+					       __be16 cport)
+{
+	u32 v;
+
+	if (!ct->shard_bits)
+		return &ct->ht[0];
+	v = (__force u32)caddr->ip;
+	if (af == AF_INET6)
+		v ^= (__force u32)(caddr->all[1] ^ caddr->all[2] ^
+				   caddr->all[3]);
+	return &ct->ht[hash_32(v ^ (__force u16)cport, ct->shard_bits)];
+}
+
+static inline struct rhashtable *vlb_conn_key_shard(struct vlb_conn_tab *ct,
+						   const struct vlb_conn_key *k)
+{
+	return vlb_conn_shard(ct, k->af, k->caddr, k->cport);
+}
+
 struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
 				 const struct vlb_conn_key *key)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
 
-	return rhashtable_lookup(&ct->ht, key, vlb_conn_params);
+	return rhashtable_lookup(vlb_conn_key_shard(ct, key), key,
+				 vlb_conn_params);
 }
 
 /*
@@ -163,7 +213,7 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 	 * connections go on as before. Concurrent inserts may overshoot by
 	 * one per CPU.
 	 */
-	if (unlikely((unsigned int)atomic_read(&ct->ht.nelems) >=
+	if (unlikely((unsigned int)atomic_read(&ct->count) >=
 		     READ_ONCE(vn->sysctl.conn_max))) {
 		this_cpu_inc(*ct->drops);
 		return ERR_PTR(-ENOSPC);
@@ -189,9 +239,10 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 		vlb_dest_tpl_bind(dest);
 	else
 		vlb_dest_conn_bind(dest, active);
-	old = rhashtable_lookup_get_insert_key(&ct->ht, key, &cp->node,
-					       vlb_conn_params);
+	old = rhashtable_lookup_get_insert_key(vlb_conn_key_shard(ct, key), key,
+					       &cp->node, vlb_conn_params);
 	if (likely(!old)) {
+		atomic_inc(&ct->count);
 		*created = true;
 		return cp;
 	}
@@ -267,8 +318,11 @@ static void vlb_tpl_put(struct vlb_net *vn, const struct vlb_conn *cp)
  */
 static bool vlb_conn_unlink(struct vlb_conn_tab *ct, struct vlb_conn *cp)
 {
-	if (rhashtable_remove_fast(&ct->ht, &cp->node, vlb_conn_params))
+	if (rhashtable_remove_fast(vlb_conn_shard(ct, cp->af, &cp->caddr,
+						  cp->cport),
+				   &cp->node, vlb_conn_params))
 		return false;
+	atomic_dec(&ct->count);
 	if (vlb_conn_kill(cp) & VLB_CONN_SF_CTL)
 		vlb_tpl_put(ct->vn, cp);
 	call_rcu(&cp->rcu, vlb_conn_free_rcu);
@@ -307,66 +361,80 @@ static void vlb_conn_gc(struct work_struct *work)
 	struct vlb_conn_tab *ct = container_of(to_delayed_work(work),
 					       struct vlb_conn_tab, gc_work);
 	unsigned int budget, n = 0;
-	bool pass_done = false;
 	struct vlb_conn *cp;
 	u32 now;
 
 	/* A full pass takes about 16 runs (4 s) until the budget caps it. */
-	budget = clamp_t(unsigned int, atomic_read(&ct->ht.nelems) / 16,
+	budget = clamp_t(unsigned int, atomic_read(&ct->count) / 16,
 			 VLB_GC_MIN_BUDGET, VLB_GC_MAX_BUDGET);
 
-	if (!ct->gc_walking) {
-		rhashtable_walk_enter(&ct->ht, &ct->gc_iter);
-		ct->gc_walking = true;
-	}
 	now = vlb_tick_now();
-	rhashtable_walk_start(&ct->gc_iter);
-	while (n++ < budget) {
-		cp = rhashtable_walk_next(&ct->gc_iter);
-		if (IS_ERR(cp)) {
-			if (PTR_ERR(cp) == -EAGAIN)
-				continue;	/* resized: walk restarts */
-			break;
+	/* The shards one after the other, each walked as one table. */
+	while (n < budget) {
+		if (!ct->gc_walking) {
+			rhashtable_walk_enter(&ct->ht[ct->gc_shard],
+					      &ct->gc_iter);
+			ct->gc_walking = true;
 		}
-		if (!cp) {
-			pass_done = true;
-			break;
+		rhashtable_walk_start(&ct->gc_iter);
+		while (n++ < budget) {
+			cp = rhashtable_walk_next(&ct->gc_iter);
+			if (IS_ERR(cp)) {
+				if (PTR_ERR(cp) == -EAGAIN)
+					continue;	/* resized: restarts */
+				break;
+			}
+			if (!cp)
+				break;
+			if (vlb_conn_expired(cp, now))
+				vlb_conn_gc_one(ct, cp);
+			if (!(n & 255) && need_resched()) {
+				rhashtable_walk_stop(&ct->gc_iter);
+				cond_resched();
+				rhashtable_walk_start(&ct->gc_iter);
+			}
 		}
-		if (vlb_conn_expired(cp, now))
-			vlb_conn_gc_one(ct, cp);
-		if (!(n & 255) && need_resched()) {
-			rhashtable_walk_stop(&ct->gc_iter);
-			cond_resched();
-			rhashtable_walk_start(&ct->gc_iter);
-		}
-	}
-	rhashtable_walk_stop(&ct->gc_iter);
-	if (pass_done) {
+		rhashtable_walk_stop(&ct->gc_iter);
+		if (n > budget)
+			break;		/* budget spent inside this shard */
+		/* This shard is done: the next one, in a later run if last. */
 		rhashtable_walk_exit(&ct->gc_iter);
 		ct->gc_walking = false;
+		ct->gc_shard = (ct->gc_shard + 1) & ((1U << ct->shard_bits) - 1);
+		if (!ct->gc_shard)
+			break;
 	}
 	queue_delayed_work(system_power_efficient_wq, &ct->gc_work,
 			   VLB_GC_INTERVAL);
 }
 
+/*
+ * The shards and their floor: conn_tab_bits buckets in all, in shards of
+ * at most 2^VLB_SHARD_MAX_BITS buckets each.
+ */
 int vlb_conn_net_init(struct vlb_net *vn)
 {
+	unsigned int shard_bits, i;
+	struct rhashtable_params params = vlb_conn_params;
 	struct vlb_conn_tab *ct;
-	int err;
+	int err = -ENOMEM;
 
-	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	shard_bits = conn_tab_bits > VLB_SHARD_MAX_BITS ?
+		     conn_tab_bits - VLB_SHARD_MAX_BITS : 0;
+	ct = kvzalloc(struct_size(ct, ht, 1U << shard_bits), GFP_KERNEL);
 	if (!ct)
 		return -ENOMEM;
+	ct->shard_bits = shard_bits;
 	ct->drops = alloc_percpu(u64);
-	if (!ct->drops) {
-		kfree(ct);
-		return -ENOMEM;
-	}
-	err = rhashtable_init(&ct->ht, &vlb_conn_params);
-	if (err) {
-		free_percpu(ct->drops);
-		kfree(ct);
-		return err;
+	if (!ct->drops)
+		goto err_free;
+	params.min_size = 1U << (conn_tab_bits - shard_bits);
+	/* 2^30 buckets in all; conn_max (at most 2^30) stops it first. */
+	params.max_size = 1U << (30 - shard_bits);
+	for (i = 0; i < 1U << shard_bits; i++) {
+		err = rhashtable_init(&ct->ht[i], &params);
+		if (err)
+			goto err_destroy;
 	}
 	ct->vn = vn;
 	INIT_DELAYED_WORK(&ct->gc_work, vlb_conn_gc);
@@ -374,6 +442,14 @@ int vlb_conn_net_init(struct vlb_net *vn)
 	queue_delayed_work(system_power_efficient_wq, &ct->gc_work,
 			   VLB_GC_INTERVAL);
 	return 0;
+
+err_destroy:
+	while (i--)
+		rhashtable_destroy(&ct->ht[i]);
+	free_percpu(ct->drops);
+err_free:
+	kvfree(ct);
+	return err;
 }
 
 /* Only when nothing else can see the connection any more. */
@@ -389,6 +465,7 @@ static void vlb_conn_free_now(void *ptr, void *arg)
 void vlb_conn_net_exit(struct vlb_net *vn)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
+	unsigned int i;
 
 	if (!ct)
 		return;
@@ -397,7 +474,9 @@ void vlb_conn_net_exit(struct vlb_net *vn)
 	cancel_delayed_work_sync(&ct->gc_work);
 	if (ct->gc_walking)
 		rhashtable_walk_exit(&ct->gc_iter);
-	rhashtable_free_and_destroy(&ct->ht, vlb_conn_free_now, NULL);
+	for (i = 0; i < 1U << ct->shard_bits; i++)
+		rhashtable_free_and_destroy(&ct->ht[i], vlb_conn_free_now,
+					    NULL);
 	/*
 	 * Connections unlinked earlier still hold their destination in a
 	 * pending RCU callback: let them drop it while the namespace's
@@ -406,7 +485,7 @@ void vlb_conn_net_exit(struct vlb_net *vn)
 	rcu_barrier();
 	vn->conn_tab = NULL;
 	free_percpu(ct->drops);
-	kfree(ct);
+	kvfree(ct);
 }
 
 /* Unlink every entry of svc (only its templates if tpl_only). */
@@ -415,30 +494,33 @@ static void vlb_conn_flush(struct vlb_net *vn, struct vlb_service *svc,
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
 	struct rhashtable_iter iter;
+	unsigned int n = 0, i;
 	struct vlb_conn *cp;
-	unsigned int n = 0;
 
 	if (!ct)
 		return;
-	rhashtable_walk_enter(&ct->ht, &iter);
-	rhashtable_walk_start(&iter);
-	while ((cp = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(cp)) {
-			if (PTR_ERR(cp) == -EAGAIN)
-				continue;
-			break;
+	for (i = 0; i < 1U << ct->shard_bits; i++) {
+		rhashtable_walk_enter(&ct->ht[i], &iter);
+		rhashtable_walk_start(&iter);
+		while ((cp = rhashtable_walk_next(&iter))) {
+			if (IS_ERR(cp)) {
+				if (PTR_ERR(cp) == -EAGAIN)
+					continue;
+				break;
+			}
+			if (cp->dest->svc == svc &&
+			    (!tpl_only ||
+			     (READ_ONCE(cp->sf) & VLB_CONN_SF_TEMPLATE)))
+				vlb_conn_unlink(ct, cp);
+			if (!(++n & 1023)) {
+				rhashtable_walk_stop(&iter);
+				cond_resched();
+				rhashtable_walk_start(&iter);
+			}
 		}
-		if (cp->dest->svc == svc &&
-		    (!tpl_only || (READ_ONCE(cp->sf) & VLB_CONN_SF_TEMPLATE)))
-			vlb_conn_unlink(ct, cp);
-		if (!(++n & 1023)) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
 }
 
 void vlb_conn_flush_service(struct vlb_net *vn, struct vlb_service *svc)
@@ -455,7 +537,7 @@ unsigned int vlb_conn_count(struct vlb_net *vn)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
 
-	return ct ? atomic_read(&ct->ht.nelems) : 0;
+	return ct ? atomic_read(&ct->count) : 0;
 }
 
 u64 vlb_conn_drops(struct vlb_net *vn)
@@ -584,6 +666,22 @@ void vlb_conn_init_onepacket(struct vlb_conn *cp,
 	vlb_conn_init(cp, key, &dest->addr, dport, dest, VLB_CONN_S_UDP);
 }
 
+/* The buckets of all shards; bit 0 set if any of them is resizing. */
+static unsigned int vlb_conn_tab_buckets(struct vlb_conn_tab *ct)
+{
+	const struct bucket_table *tbl;
+	unsigned int size = 0, i;
+
+	for (i = 0; i < 1U << ct->shard_bits; i++) {
+		tbl = rht_dereference_rcu(ct->ht[i].tbl, &ct->ht[i]);
+		/* Sizes are powers of two >= 256: bit 0 is free. */
+		size += tbl->size;
+		if (rcu_access_pointer(tbl->future_tbl))
+			size |= 1;
+	}
+	return size;
+}
+
 unsigned int vlb_conn_tab_size(struct vlb_net *vn)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
@@ -592,7 +690,7 @@ unsigned int vlb_conn_tab_size(struct vlb_net *vn)
 	if (!ct)
 		return 0;
 	rcu_read_lock();
-	size = rht_dereference_rcu(ct->ht.tbl, &ct->ht)->size;
+	size = vlb_conn_tab_buckets(ct) & ~1U;
 	rcu_read_unlock();
 	return size;
 }
@@ -648,18 +746,19 @@ static int vlb_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /*
- * Walk the buckets in order; cb->args[0] is the next bucket and
- * cb->args[1] how many entries of it were already sent, so each call
- * resumes where the last stopped and a full dump costs one pass. A resize
- * between two calls (or under way) moves entries between buckets: the
- * dump still ends, but may miss or repeat some, and says so with
- * NLM_F_DUMP_INTR.
+ * Walk the shards and their buckets in order; cb->args[0] is the next
+ * shard, cb->args[1] the next bucket in it and cb->args[2] how many
+ * entries of that bucket were already sent, so each call resumes where the
+ * last stopped and a full dump costs one pass. A resize between two calls
+ * (or under way) moves entries between buckets: the dump still ends, but
+ * may miss or repeat some, and says so with NLM_F_DUMP_INTR.
  */
 int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 		  struct netlink_callback *cb)
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
-	unsigned int slot = cb->args[0], skip = cb->args[1], idx;
+	unsigned int shard = cb->args[0], slot = cb->args[1];
+	unsigned int skip = cb->args[2], idx;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 	struct vlb_conn *cp;
@@ -667,27 +766,27 @@ int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 	if (!ct)
 		return 0;
 	rcu_read_lock();
-	tbl = rht_dereference_rcu(ct->ht.tbl, &ct->ht);
-	/* Table sizes are powers of two >= 256: bit 0 flags a resize. */
-	cb->seq = tbl->size;
-	if (rcu_access_pointer(tbl->future_tbl))
-		cb->seq |= 1;
-	for (; slot < tbl->size; slot++) {
-		idx = 0;
-		rht_for_each_entry_rcu(cp, pos, tbl, slot, node) {
-			if (idx++ < skip)
-				continue;
-			if (vlb_conn_fill(skb, cb, cp)) {
-				skip = idx - 1;
-				goto out;
+	cb->seq = vlb_conn_tab_buckets(ct);
+	for (; shard < 1U << ct->shard_bits; shard++, slot = 0) {
+		tbl = rht_dereference_rcu(ct->ht[shard].tbl, &ct->ht[shard]);
+		for (; slot < tbl->size; slot++) {
+			idx = 0;
+			rht_for_each_entry_rcu(cp, pos, tbl, slot, node) {
+				if (idx++ < skip)
+					continue;
+				if (vlb_conn_fill(skb, cb, cp)) {
+					skip = idx - 1;
+					goto out;
+				}
 			}
+			skip = 0;
 		}
-		skip = 0;
 	}
 out:
 	rcu_read_unlock();
-	cb->args[0] = slot;
-	cb->args[1] = skip;
+	cb->args[0] = shard;
+	cb->args[1] = slot;
+	cb->args[2] = skip;
 	return skb->len;
 }
 
@@ -697,6 +796,13 @@ int vlb_conn_module_init(void)
 	BUILD_BUG_ON(sizeof(struct vlb_conn) > VLB_CONN_SIZE_MAX);
 	BUILD_BUG_ON(__VLB_FWD_MAX > (VLB_CONN_SF_FWD_MASK >>
 				      VLB_CONN_SF_FWD_SHIFT));
+
+	if (conn_tab_bits < VLB_TAB_MIN_BITS ||
+	    conn_tab_bits > VLB_TAB_MAX_BITS) {
+		pr_err("vlb: conn_tab_bits=%u is out of range (%u to %u)\n",
+		       conn_tab_bits, VLB_TAB_MIN_BITS, VLB_TAB_MAX_BITS);
+		return -EINVAL;
+	}
 
 	/*
 	 * No SLAB_HWCACHE_ALIGN: it would round 96 bytes up to 128. Never

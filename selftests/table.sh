@@ -12,6 +12,11 @@
 #            entries, memory per entry (slab pages of the vlb_conn cache
 #            plus the buckets, over the entries) is at most 128 bytes,
 #            and after a flush the table shrinks back.
+#   floor    conn_tab_bits out of range is refused at load, naming it; at
+#            conn_tab_bits=18 (8 shards of 2^15 buckets) the table starts
+#            at and never shrinks below 2^18 buckets, 20,000 flows in it
+#            are all listed by -Lnc (a dump across the shards) and all
+#            expire (the GC walks every shard).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -31,7 +36,7 @@ info()
 }
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 16
 
 if ! vlb_load || ! topo_create || ! topo_servers 80; then
 	ktap_test_fail "topology, servers and vlb.ko"
@@ -181,5 +186,58 @@ busywait 60000 eval '(( $(info conn_tab_size) <= 1024 ))'
 shrunk=$(info conn_tab_size)
 ktap_test_result "after a flush the table shrinks back ($size -> $shrunk buckets)" \
 	test "$shrunk" -le 1024
+
+# ---------------------------------------------------------------- floor
+vlb_unload
+dmesg -C
+if vlb_load conn_tab_bits=25; then
+	ktap_test_fail "conn_tab_bits=25 is refused"
+	vlb_unload
+else
+	msg=$(dmesg | grep -o 'vlb: conn_tab_bits=25 is out of range.*')
+	diag "insmod conn_tab_bits=25: $msg"
+	ktap_test_result "conn_tab_bits=25 is refused, naming the parameter" \
+		test -n "$msg"
+fi
+vlb_load conn_tab_bits=18
+size=$(info conn_tab_size)
+ktap_test_result "conn_tab_bits=18: the table starts at 2^18 buckets ($size)" \
+	test "$size" = 262144
+adm -R <<-EOF
+-A -u $VIP:5000 -s rr
+-a -u $VIP:5000 -r ${RS_ADDRS[0]}:9 -m
+-a -u $VIP:5000 -r ${RS_ADDRS[1]}:9 -m
+EOF
+# 16 addresses x 1251 ports, coprime steps again: 20,000 flows, made with
+# a 30 s timeout so that they outlive the listing and then all expire.
+NFLOWS=20000
+pg kpktgend_0 "rem_device_all"
+pg kpktgend_0 "add_device eth0"
+for c in "count $NFLOWS" "clone_skb 0" "pkt_size 64" "ratep 20000" \
+	"dst $VIP" "dst_mac $DIRECTOR_MAC" "src_min 10.0.4.0" \
+	"src_max 10.0.4.15" "udp_src_min 2" "udp_src_max 1253" \
+	"udp_dst_min 5000" "udp_dst_max 5000"; do
+	pg eth0 "$c"
+done
+adm --set 0 0 30
+pg pgctrl start
+pg kpktgend_0 "rem_device_all"
+busywait 10000 eval '(( $(info conn_count) >= NFLOWS ))'
+count=$(info conn_count)
+listed=$(adm -Lnc | grep -c '^UDP')
+diag "$count entries, $listed listed by -Lnc"
+ktap_test_result "all $count entries of 8 shards are listed by -Lnc ($listed)" \
+	test "$listed" = "$count" -a "$count" -ge $((NFLOWS * 9 / 10))
+busywait 90000 eval '(( $(info conn_count) == 0 ))'
+left=$(info conn_count)
+ktap_test_result "the GC expires the entries of every shard ($left left)" \
+	test "$left" = 0
+adm -C
+size=$(info conn_tab_size)
+ktap_test_result "the table stays at its floor of 2^18 buckets ($size)" \
+	test "$size" = 262144
+adm --set 0 0 300
+vlb_unload
+vlb_load
 
 ktap_finished
