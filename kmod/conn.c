@@ -36,9 +36,7 @@ struct vlb_conn_tab {
 	unsigned int shard_bits;	/* 2^shard_bits shards in ht[] */
 	atomic_t count;			/* entries in all shards */
 	struct delayed_work gc_work;
-	unsigned int gc_shard;		/* the shard gc_iter walks */
-	struct rhashtable_iter gc_iter;	/* where the GC walk stopped */
-	bool gc_walking;		/* gc_iter is entered */
+	unsigned int gc_shard, gc_slot;	/* where the GC walk stopped */
 	u64 __percpu *drops;		/* new flows refused: table full */
 	struct rhashtable ht[];
 };
@@ -58,7 +56,7 @@ MODULE_PARM_DESC(conn_tab_bits,
 #define VLB_SHARD_MAX_BITS	15	/* rhashtable's min_size is a u16 */
 
 #define VLB_GC_INTERVAL		(HZ / 4)
-#define VLB_GC_MIN_BUDGET	1024U	/* entries looked at per run */
+#define VLB_GC_MIN_BUDGET	1024U	/* buckets and entries per run */
 #define VLB_GC_MAX_BUDGET	(1U << 17)
 /* How long an expired template waits for its connections, as in IPVS. */
 #define VLB_TPL_GRACE		(60 * HZ)
@@ -356,54 +354,72 @@ static inline bool vlb_conn_expired(const struct vlb_conn *cp, u32 now)
 	return (s32)(now - READ_ONCE(cp->expires)) >= 0;
 }
 
+/* The buckets of all shards; bit 0 set if any of them is resizing. */
+static unsigned int vlb_conn_tab_buckets(struct vlb_conn_tab *ct)
+{
+	const struct bucket_table *tbl;
+	unsigned int size = 0, i;
+
+	for (i = 0; i < 1U << ct->shard_bits; i++) {
+		tbl = rht_dereference_rcu(ct->ht[i].tbl, &ct->ht[i]);
+		/* Sizes are powers of two >= 256: bit 0 is free. */
+		size += tbl->size;
+		if (rcu_access_pointer(tbl->future_tbl))
+			size |= 1;
+	}
+	return size;
+}
+
+/*
+ * The GC walks the buckets itself rather than with an rhashtable_iter,
+ * whose budget could only count entries: a sparse table (a floor set with
+ * conn_tab_bits, or one emptied by a flush) would then be scanned whole on
+ * every run. Here a run visits a budget of buckets and entries together,
+ * so a pass over any table takes about 16 runs. An entry moved by a
+ * concurrent resize may be missed until the next pass, or seen twice.
+ */
 static void vlb_conn_gc(struct work_struct *work)
 {
 	struct vlb_conn_tab *ct = container_of(to_delayed_work(work),
 					       struct vlb_conn_tab, gc_work);
-	unsigned int budget, n = 0;
+	unsigned int nshards = 1U << ct->shard_bits, budget;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
 	struct vlb_conn *cp;
+	long left;
 	u32 now;
 
+	rcu_read_lock();
 	/* A full pass takes about 16 runs (4 s) until the budget caps it. */
-	budget = clamp_t(unsigned int, atomic_read(&ct->count) / 16,
-			 VLB_GC_MIN_BUDGET, VLB_GC_MAX_BUDGET);
-
+	budget = (vlb_conn_tab_buckets(ct) + atomic_read(&ct->count)) / 16;
+	left = clamp_t(unsigned int, budget, VLB_GC_MIN_BUDGET,
+		       VLB_GC_MAX_BUDGET);
 	now = vlb_tick_now();
-	/* The shards one after the other, each walked as one table. */
-	while (n < budget) {
-		if (!ct->gc_walking) {
-			rhashtable_walk_enter(&ct->ht[ct->gc_shard],
-					      &ct->gc_iter);
-			ct->gc_walking = true;
+	while (left > 0) {
+		tbl = rht_dereference_rcu(ct->ht[ct->gc_shard].tbl,
+					  &ct->ht[ct->gc_shard]);
+		if (ct->gc_slot >= tbl->size) {
+			/* The next shard; after the last, in a later run. */
+			ct->gc_slot = 0;
+			ct->gc_shard = (ct->gc_shard + 1) & (nshards - 1);
+			if (!ct->gc_shard)
+				break;
+			continue;
 		}
-		rhashtable_walk_start(&ct->gc_iter);
-		while (n++ < budget) {
-			cp = rhashtable_walk_next(&ct->gc_iter);
-			if (IS_ERR(cp)) {
-				if (PTR_ERR(cp) == -EAGAIN)
-					continue;	/* resized: restarts */
-				break;
-			}
-			if (!cp)
-				break;
+		/* Unlinking leaves cp->node.next intact for the walk. */
+		rht_for_each_entry_rcu(cp, pos, tbl, ct->gc_slot, node) {
+			left--;
 			if (vlb_conn_expired(cp, now))
 				vlb_conn_gc_one(ct, cp);
-			if (!(n & 255) && need_resched()) {
-				rhashtable_walk_stop(&ct->gc_iter);
-				cond_resched();
-				rhashtable_walk_start(&ct->gc_iter);
-			}
 		}
-		rhashtable_walk_stop(&ct->gc_iter);
-		if (n > budget)
-			break;		/* budget spent inside this shard */
-		/* This shard is done: the next one, in a later run if last. */
-		rhashtable_walk_exit(&ct->gc_iter);
-		ct->gc_walking = false;
-		ct->gc_shard = (ct->gc_shard + 1) & ((1U << ct->shard_bits) - 1);
-		if (!ct->gc_shard)
-			break;
+		left--;
+		if (!(++ct->gc_slot & 1023) && need_resched()) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
 	}
+	rcu_read_unlock();
 	queue_delayed_work(system_power_efficient_wq, &ct->gc_work,
 			   VLB_GC_INTERVAL);
 }
@@ -472,8 +488,6 @@ void vlb_conn_net_exit(struct vlb_net *vn)
 	/* No packet can reach the table after this (it waits for readers). */
 	vlb_hooks_net_disable(vn);
 	cancel_delayed_work_sync(&ct->gc_work);
-	if (ct->gc_walking)
-		rhashtable_walk_exit(&ct->gc_iter);
 	for (i = 0; i < 1U << ct->shard_bits; i++)
 		rhashtable_free_and_destroy(&ct->ht[i], vlb_conn_free_now,
 					    NULL);
@@ -664,22 +678,6 @@ void vlb_conn_init_onepacket(struct vlb_conn *cp,
 {
 	memset(cp, 0, sizeof(*cp));
 	vlb_conn_init(cp, key, &dest->addr, dport, dest, VLB_CONN_S_UDP);
-}
-
-/* The buckets of all shards; bit 0 set if any of them is resizing. */
-static unsigned int vlb_conn_tab_buckets(struct vlb_conn_tab *ct)
-{
-	const struct bucket_table *tbl;
-	unsigned int size = 0, i;
-
-	for (i = 0; i < 1U << ct->shard_bits; i++) {
-		tbl = rht_dereference_rcu(ct->ht[i].tbl, &ct->ht[i]);
-		/* Sizes are powers of two >= 256: bit 0 is free. */
-		size += tbl->size;
-		if (rcu_access_pointer(tbl->future_tbl))
-			size |= 1;
-	}
-	return size;
 }
 
 unsigned int vlb_conn_tab_size(struct vlb_net *vn)
