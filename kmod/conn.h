@@ -74,15 +74,20 @@ enum vlb_dir {
  * the destination happen exactly once, even against a concurrent expiry.
  */
 struct vlb_conn {
-	struct rhash_head node;		/* in vlb_conn_tab.ht */
-	union nf_inet_addr caddr;	/* client */
-	union nf_inet_addr vaddr;	/* virtual service */
-	union nf_inet_addr daddr;	/* real server */
+	struct rhash_head node;		/* in a shard of vlb_conn_tab */
+	/*
+	 * What tells most entries of a bucket apart from a packet's key
+	 * comes next to the link the lookup follows: passing over one costs
+	 * a single cache line.
+	 */
 	__be16 cport, vport, dport;
 	u8 af;				/* AF_INET or AF_INET6 */
 	u8 protocol;			/* IPPROTO_TCP or IPPROTO_UDP */
 	u32 sf;				/* state | VLB_CONN_SF_* */
 	u32 expires;			/* in vlb_tick_now() units */
+	union nf_inet_addr caddr;	/* client */
+	union nf_inet_addr vaddr;	/* virtual service */
+	union nf_inet_addr daddr;	/* real server */
 	struct vlb_dest *dest;		/* holds a reference */
 	struct rcu_head rcu;
 };
