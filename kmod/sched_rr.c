@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Round robin: each new connection goes to the next usable destination after
- * the one picked last. The cursor is the id of the last pick, kept under a
- * per-service spinlock and turned back into a destination through the
- * service's xarray: a removed destination leaves the xarray before its last
- * reference can go, so a reader never follows a cursor into memory that a
- * grace period could free. A pick is O(1) unless many destinations in a
- * row are quiesced or overloaded.
+ * the one picked last. The cursor points at the last pick and is kept under
+ * a per-service spinlock; when its destination leaves the list,
+ * update_service (called after every removal, under the same lock) moves it
+ * back to the head, so it never outlives the destination: a pick that saw
+ * the destination in the list finished before the removal could take the
+ * lock. A pick is O(1) unless many destinations in a row are quiesced or
+ * overloaded.
  */
 
 #include <linux/slab.h>
@@ -16,9 +17,8 @@
 
 struct rr_state {
 	struct vlb_sched_state hdr;
-	spinlock_t lock;		/* protects cur_id */
-	u32 cur_id;			/* id of the last pick, if any */
-	bool cur_valid;
+	spinlock_t lock;		/* protects cur */
+	struct vlb_dest *cur;		/* the last pick, NULL: none yet */
 };
 
 static int rr_init_service(struct vlb_service *svc)
@@ -46,8 +46,7 @@ static struct vlb_dest *rr_schedule(struct vlb_service *svc,
 		return vlb_sched_first_usable(svc);
 
 	spin_lock_bh(&st->lock);
-	d = st->cur_valid ? xa_load(&svc->dest_xa, st->cur_id) : NULL;
-	last = d ? &d->list : &svc->dests;
+	last = st->cur ? &st->cur->list : &svc->dests;
 	/* From the one after the cursor to the end... */
 	d = list_entry(last, struct vlb_dest, list);
 	list_for_each_entry_continue_rcu(d, &svc->dests, list) {
@@ -64,15 +63,30 @@ static struct vlb_dest *rr_schedule(struct vlb_service *svc,
 	spin_unlock_bh(&st->lock);
 	return NULL;
 found:
-	st->cur_id = d->id;
-	st->cur_valid = true;
+	st->cur = d;
 	spin_unlock_bh(&st->lock);
 	return d;
+}
+
+/* Destinations changed: forget the cursor if its destination left. */
+static int rr_update_service(struct vlb_service *svc)
+{
+	struct rr_state *st = rcu_dereference_protected(svc->sched_data,
+				lockdep_is_held(&svc->vn->lock));
+
+	if (!st || st->hdr.owner != &vlb_sched_rr)
+		return 0;
+	spin_lock_bh(&st->lock);
+	if (st->cur && !test_bit(VLB_DEST_FL_AVAILABLE, &st->cur->flags))
+		st->cur = NULL;
+	spin_unlock_bh(&st->lock);
+	return 0;
 }
 
 struct vlb_scheduler vlb_sched_rr = {
 	.name		= "rr",
 	.owner		= THIS_MODULE,
 	.init_service	= rr_init_service,
+	.update_service	= rr_update_service,
 	.schedule	= rr_schedule,
 };
