@@ -6,9 +6,10 @@
  * raw table but before conntrack, so a packet to a virtual service is
  * rewritten before the kernel routes it, and a NAT reply is rewritten back
  * at the same place. Each packet costs one connection lookup (two for
- * traffic that belongs to no connection: as client->service, then as
- * server->client), and a new flow additionally a service lookup, a
- * scheduler call and one allocation. Packets vlb handles are marked
+ * traffic that belongs to no connection and comes from an address a NAT
+ * destination may have: as client->service, then as server->client), and
+ * a new flow additionally a service lookup, a scheduler call and one
+ * allocation. Packets vlb handles are marked
  * untracked, so that conntrack, loaded or not, never keeps state that
  * contradicts the balancing; nothing here links against nf_conntrack.
  * LOCAL_OUT catches connections the director itself opens to a virtual
@@ -326,8 +327,12 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
-	/* A reply from a real server: hashed by its destination, the client. */
-	if (state->hook == NF_INET_PRE_ROUTING) {
+	/*
+	 * A reply from a real server: hashed by its destination, the client.
+	 * Only a NAT destination's address can send one.
+	 */
+	if (state->hook == NF_INET_PRE_ROUTING &&
+	    atomic_read(vlb_nat_slot(vn, p->af, &p->saddr))) {
 		key.caddr = &p->daddr;
 		key.cport = p->dport;
 		key.addr = &p->saddr;

@@ -234,11 +234,25 @@ static void dest_free_rcu(struct rcu_head *head)
  * than the destination's, so a reader that still sees d->svc is covered, and
  * module unload never has to wait for callbacks queued by callbacks.
  */
+/*
+ * From before a destination can forward by NAT until no connection can
+ * point at it any more, its address counts in vn->nat_addrs: a reply to
+ * a connection made while it was a NAT one still finds it after an edit.
+ */
+static void dest_nat_mark(struct vlb_dest *d, u8 fwd)
+{
+	if (fwd == VLB_FWD_MASQ &&
+	    !test_and_set_bit(VLB_DEST_FL_NAT, &d->flags))
+		atomic_inc(vlb_nat_slot(d->svc->vn, d->af, &d->addr));
+}
+
 void vlb_dest_put(struct vlb_dest *d)
 {
 	struct vlb_service *svc = d->svc;
 
 	if (refcount_dec_and_test(&d->refcnt)) {
+		if (test_bit(VLB_DEST_FL_NAT, &d->flags))
+			atomic_dec(vlb_nat_slot(svc->vn, d->af, &d->addr));
 		call_rcu(&d->rcu, dest_free_rcu);
 		vlb_svc_put(svc);
 	}
@@ -441,6 +455,7 @@ int vlb_dest_add(struct vlb_service *svc, const struct vlb_dest_conf *conf,
 
 	vlb_svc_hold(svc);
 	set_bit(VLB_DEST_FL_AVAILABLE, &d->flags);
+	dest_nat_mark(d, conf->fwd);
 	/* Publishes every field above to the packet path. */
 	list_add_tail_rcu(&d->list, &svc->dests);
 	svc->num_dests++;
@@ -464,6 +479,9 @@ err_free:
 void vlb_dest_edit(struct vlb_dest *d, const struct vlb_dest_conf *conf)
 {
 	lockdep_assert_held(&d->svc->vn->lock);
+	/* Counted first: a connection may be made as soon as fwd changes. */
+	dest_nat_mark(d, conf->fwd);
+	smp_mb__after_atomic();
 	dest_apply(d, conf);
 	dest_check_overload(d);
 	vlb_sched_update(d->svc);

@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
+#include <linux/hash.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -89,6 +90,9 @@ static inline void vlb_stats_conn(struct vlb_stats *s)
 
 /* ---- per-namespace state ---- */
 
+#define VLB_NAT_SLOT_BITS	6
+#define VLB_NAT_SLOTS		(1U << VLB_NAT_SLOT_BITS)
+
 struct vlb_net {
 	struct net *net;
 	struct mutex lock;		/* serialises configuration */
@@ -115,7 +119,23 @@ struct vlb_net {
 	/* owned by conn.c / hooks.c */
 	void *conn_tab;
 	bool hooks_registered;		/* and nf_defrag enabled */
+	/*
+	 * How many destinations that are or were NAT ones (and still exist)
+	 * hash to each slot by address: a packet from an address whose slot
+	 * is 0 cannot be a NAT reply, so hooks.c skips that lookup.
+	 */
+	atomic_t nat_addrs[VLB_NAT_SLOTS];
 };
+
+static inline atomic_t *vlb_nat_slot(struct vlb_net *vn, int af,
+				     const union nf_inet_addr *a)
+{
+	u32 v = (__force u32)a->ip;
+
+	if (af == AF_INET6)
+		v ^= (__force u32)(a->all[1] ^ a->all[2] ^ a->all[3]);
+	return &vn->nat_addrs[hash_32(v, VLB_NAT_SLOT_BITS)];
+}
 
 extern unsigned int vlb_net_id;
 
@@ -180,6 +200,7 @@ struct vlb_dest {
 
 #define VLB_DEST_FL_AVAILABLE	0	/* linked in its service */
 #define VLB_DEST_FL_OVERLOAD	1	/* over its upper threshold */
+#define VLB_DEST_FL_NAT		2	/* counted in vn->nat_addrs */
 
 struct vlb_service {
 	struct vlb_net *vn;

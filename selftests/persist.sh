@@ -15,7 +15,8 @@
 #   drain    a quiesced (weight 0) server keeps its flows, gets no new
 #            ones, and keeps its persistent clients,
 #            unless net.vlb.expire_quiescent_template; a removed one loses
-#            them to the others.
+#            them to the others; one edited from NAT to DR keeps its NAT
+#            flows, replies included.
 #   -o       one-packet scheduling: every datagram of one socket balanced
 #            on its own, nothing left in the table.
 #   expire_nodest_conn  a UDP flow to a removed server is dropped, or with
@@ -134,7 +135,7 @@ rs_of()
 }
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 24
 
 if ! vlb_load || ! topo_create || ! topo_servers 80; then
 	ktap_test_fail "topology, servers and vlb.ko"
@@ -287,6 +288,32 @@ new=$(client udp "$VIP" 101 "${CLIENTS[8]}:33101" "${CLIENTS[8]}:33102" "${CLIEN
 diag "quiesced $first: its flow then $kept, new flows $new"
 ktap_test_result "weight 0: the established flow drains on $first, new ones avoid it" \
 	eval '[[ $kept == "$first $first" && $new != *"$first"* && $new != *none* ]]'
+
+# ---- A NAT server edited to DR: its NAT connections keep working, replies
+# included (the director still un-NATs them, as their connection says; a
+# reply it let pass unchanged would come from the server's address and
+# miss the client's socket). Alone: other NAT services to the same
+# servers would keep their addresses counted as NAT ones.
+adm -C
+service3 -t "$VIP:80"
+coproc HELD { in_ns "$C" "$PYTHON" -u -c '
+import socket, sys
+s = socket.create_connection(("'"$VIP"'", 80), timeout=10)
+print("up", flush=True)
+sys.stdin.readline()
+s.sendall(b"hello\n")
+print(s.recv(100).decode().strip() or "none", flush=True)
+' 2>&1; }
+read -r -t 30 -u "${HELD[0]}" up
+rs=$(adm -Lnc | awk -v v="$VIP:80" '$5 == v && $3 == "ESTABLISHED" { print $6 }')
+err=$(adm -e -t "$VIP:80" -r "$rs" -g 2>&1) || diag "edit: $err"
+fwd=$(adm -Ln | awk -v r="$rs" '$2 == r { print $3 }')
+echo go >&"${HELD[1]}"
+read -r -t 30 -u "${HELD[0]}" kept
+diag "$rs edited from -m to -g ($fwd): its NAT connection ($up) then answered $kept"
+ktap_test_result "-m edited to -g: the NAT connection's replies still come back ($kept)" \
+	eval '[[ $up == up && $fwd == Route && $kept == rs[123] &&
+		$(rs_of "$kept"):80 == "$rs" ]]'
 
 # ---- expire_nodest_conn: a UDP flow whose server was removed.
 service3 -u "$VIP:98"
