@@ -9,9 +9,9 @@
  * traffic that belongs to no connection and comes from an address a NAT
  * destination may have: as client->service, then as server->client), and
  * a new flow additionally a service lookup, a scheduler call and one
- * allocation. Packets vlb handles are marked
- * untracked, so that conntrack, loaded or not, never keeps state that
- * contradicts the balancing; nothing here links against nf_conntrack.
+ * allocation. Packets vlb handles are marked untracked, so that conntrack,
+ * loaded or not, never keeps state that contradicts the balancing; nothing
+ * here links against nf_conntrack.
  * LOCAL_OUT catches connections the director itself opens to a virtual
  * service.
  */

@@ -229,12 +229,6 @@ static void dest_free_rcu(struct rcu_head *head)
 }
 
 /*
- * May run in softirq. The service reference is dropped at once rather than
- * from the RCU callback: the service's own grace period starts no earlier
- * than the destination's, so a reader that still sees d->svc is covered, and
- * module unload never has to wait for callbacks queued by callbacks.
- */
-/*
  * From before a destination can forward by NAT until no connection can
  * point at it any more, its address counts in vn->nat_addrs: a reply to
  * a connection made while it was a NAT one still finds it after an edit.
@@ -246,6 +240,12 @@ static void dest_nat_mark(struct vlb_dest *d, u8 fwd)
 		atomic_inc(vlb_nat_slot(d->svc->vn, d->af, &d->addr));
 }
 
+/*
+ * May run in softirq. The service reference is dropped at once rather than
+ * from the RCU callback: the service's own grace period starts no earlier
+ * than the destination's, so a reader that still sees d->svc is covered, and
+ * module unload never has to wait for callbacks queued by callbacks.
+ */
 void vlb_dest_put(struct vlb_dest *d)
 {
 	struct vlb_service *svc = d->svc;
