@@ -137,15 +137,10 @@ static inline struct rhashtable *vlb_conn_shard(struct vlb_conn_tab *ct, u8 af,
 					       const union nf_inet_addr *caddr,
 					       __be16 cport)
 {
-	u32 v;
-
 	if (!ct->shard_bits)
 		return &ct->ht[0];
-	v = (__force u32)caddr->ip;
-	if (af == AF_INET6)
-		v ^= (__force u32)(caddr->all[1] ^ caddr->all[2] ^
-				   caddr->all[3]);
-	return &ct->ht[hash_32(v ^ (__force u16)cport, ct->shard_bits)];
+	return &ct->ht[hash_32(vlb_addr_fold(af, caddr) ^ (__force u16)cport,
+			       ct->shard_bits)];
 }
 
 static inline struct rhashtable *vlb_conn_key_shard(struct vlb_conn_tab *ct,

@@ -127,14 +127,25 @@ struct vlb_net {
 	atomic_t nat_addrs[VLB_NAT_SLOTS];
 };
 
-static inline atomic_t *vlb_nat_slot(struct vlb_net *vn, int af,
-				     const union nf_inet_addr *a)
+/*
+ * An address folded to 32 bits, for the cheap unkeyed hashes of the packet
+ * path (a NAT slot, a table shard); only the first word of an IPv4 one is
+ * read, as packets leave the rest unset.
+ */
+static inline u32 vlb_addr_fold(int af, const union nf_inet_addr *a)
 {
 	u32 v = (__force u32)a->ip;
 
 	if (af == AF_INET6)
 		v ^= (__force u32)(a->all[1] ^ a->all[2] ^ a->all[3]);
-	return &vn->nat_addrs[hash_32(v, VLB_NAT_SLOT_BITS)];
+	return v;
+}
+
+static inline atomic_t *vlb_nat_slot(struct vlb_net *vn, int af,
+				     const union nf_inet_addr *a)
+{
+	return &vn->nat_addrs[hash_32(vlb_addr_fold(af, a),
+				      VLB_NAT_SLOT_BITS)];
 }
 
 extern unsigned int vlb_net_id;
