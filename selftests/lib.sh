@@ -388,6 +388,19 @@ client_requests()
 		--port "$3" --count "$4"
 }
 
+# HELD_CLIENT: the client of one TCP connection held open across a change
+# (python3 -c "$HELD_CLIENT" ADDR PORT): prints "up" once connected, waits
+# for a line on stdin, then sends one request and prints the answer ("none"
+# if the connection is gone). Run it as a coprocess.
+HELD_CLIENT='
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+print("up", flush=True)
+sys.stdin.readline()
+s.sendall(b"hello\n")
+print(s.recv(100).decode().strip() or "none", flush=True)
+'
+
 # link_stats NS DEV: "rx_bytes rx_packets tx_bytes tx_packets".
 link_stats()
 {

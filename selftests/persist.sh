@@ -296,14 +296,7 @@ ktap_test_result "weight 0: the established flow drains on $first, new ones avoi
 # servers would keep their addresses counted as NAT ones.
 adm -C
 service3 -t "$VIP:80"
-coproc HELD { in_ns "$C" "$PYTHON" -u -c '
-import socket, sys
-s = socket.create_connection(("'"$VIP"'", 80), timeout=10)
-print("up", flush=True)
-sys.stdin.readline()
-s.sendall(b"hello\n")
-print(s.recv(100).decode().strip() or "none", flush=True)
-' 2>&1; }
+coproc HELD { in_ns "$C" "$PYTHON" -u -c "$HELD_CLIENT" "$VIP" 80 2>&1; }
 read -r -t 30 -u "${HELD[0]}" up
 rs=$(adm -Lnc | awk -v v="$VIP:80" '$5 == v && $3 == "ESTABLISHED" { print $6 }')
 err=$(adm -e -t "$VIP:80" -r "$rs" -g 2>&1) || diag "edit: $err"

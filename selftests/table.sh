@@ -55,14 +55,7 @@ EOF
 in_ns "$D" sh -c 'echo 200 >/proc/sys/net/vlb/conn_max'
 
 # An established connection, opened before the flood and used after it.
-coproc HELD { in_ns "$C" "$PYTHON" -u -c '
-import socket, sys
-s = socket.create_connection(("'"$VIP"'", 80), timeout=10)
-print("up", flush=True)
-sys.stdin.readline()
-s.sendall(b"hello\n")
-print(s.recv(100).decode().strip() or "none", flush=True)
-' 2>&1; }
+coproc HELD { in_ns "$C" "$PYTHON" -u -c "$HELD_CLIENT" "$VIP" 80 2>&1; }
 read -r -t 30 -u "${HELD[0]}" up
 # The flood comes from an address that answers nothing, as a spoofed one
 # would: the client drops the SYN-ACKs instead of resetting, so the
@@ -131,14 +124,21 @@ pg()
 {
 	in_ns "$C" sh -c "echo '$2' >/proc/net/pktgen/$1"
 }
-pg kpktgend_0 "rem_device_all"
-pg kpktgend_0 "add_device eth0"
-for c in "count $NFLOWS" "clone_skb 0" "pkt_size 64" "delay 0" \
-	"dst $VIP" "dst_mac $DIRECTOR_MAC" "src_min 10.0.4.0" \
-	"src_max 10.0.4.15" "udp_src_min 2" "udp_src_max 65535" \
-	"udp_dst_min 5000" "udp_dst_max 5000"; do
-	pg eth0 "$c"
-done
+# pg_flows SETTING...: pktgen on the client's eth0 afresh, 64-byte UDP to
+# $VIP:5000 from 10.0.4.0-15, source ports from 2, and the SETTINGs (the
+# count, the rate, the last source port).
+pg_flows()
+{
+	local c
+	pg kpktgend_0 "rem_device_all"
+	pg kpktgend_0 "add_device eth0"
+	for c in "clone_skb 0" "pkt_size 64" "dst $VIP" \
+		"dst_mac $DIRECTOR_MAC" "src_min 10.0.4.0" "src_max 10.0.4.15" \
+		"udp_src_min 2" "udp_dst_min 5000" "udp_dst_max 5000" "$@"; do
+		pg eth0 "$c"
+	done
+}
+pg_flows "count $NFLOWS" "delay 0" "udp_src_max 65535"
 t0=$(date +%s)
 # Passes until the table holds them: flows lost to a full queue (the
 # generator outruns an emulated director) are made by a later pass. The
@@ -211,14 +211,7 @@ EOF
 # 16 addresses x 1251 ports, coprime steps again: 20,000 flows, made with
 # a 30 s timeout so that they outlive the listing and then all expire.
 NFLOWS=20000
-pg kpktgend_0 "rem_device_all"
-pg kpktgend_0 "add_device eth0"
-for c in "count $NFLOWS" "clone_skb 0" "pkt_size 64" "ratep 20000" \
-	"dst $VIP" "dst_mac $DIRECTOR_MAC" "src_min 10.0.4.0" \
-	"src_max 10.0.4.15" "udp_src_min 2" "udp_src_max 1253" \
-	"udp_dst_min 5000" "udp_dst_max 5000"; do
-	pg eth0 "$c"
-done
+pg_flows "count $NFLOWS" "ratep 20000" "udp_src_max 1253"
 adm --set 0 0 30
 pg pgctrl start
 pg kpktgend_0 "rem_device_all"
