@@ -36,7 +36,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-}
 tests="pps newflow cps dests table"
 seconds=
 quick=0
@@ -55,9 +55,10 @@ for arg; do
 	esac
 done
 if ((quick)); then
-	rounds=${ROUNDS:-1}
+	rounds=${rounds:-1}
 	seconds=${seconds:-2}
 fi
+rounds=${rounds:-5}
 seconds=${seconds:-3}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: bad round count '$rounds'" >&2; exit 2; }
 
