@@ -5,13 +5,13 @@
  * the director; vlb instead hooks PRE_ROUTING after defragmentation and the
  * raw table but before conntrack, so a packet to a virtual service is
  * rewritten before the kernel routes it, and a NAT reply is rewritten back
- * at the same place. Each packet costs one connection lookup (two for
- * traffic that belongs to no connection and comes from an address a NAT
- * destination may have: as client->service, then as server->client), and
- * a new flow additionally a service lookup, a scheduler call and one
- * allocation. Packets vlb handles are marked untracked, so that conntrack,
- * loaded or not, never keeps state that contradicts the balancing; nothing
- * here links against nf_conntrack.
+ * at the same place. Each packet costs one connection lookup (two for a
+ * client packet from an address a NAT destination may have: as
+ * server->client first, then as client->service), and a new flow
+ * additionally a service lookup, a scheduler call and one allocation.
+ * Packets vlb handles are marked untracked, so that conntrack, loaded or
+ * not, never keeps state that contradicts the balancing; nothing here
+ * links against nf_conntrack.
  * LOCAL_OUT catches connections the director itself opens to a virtual
  * service.
  */
@@ -297,6 +297,27 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 	if (state->hook == NF_INET_LOCAL_OUT && !state->sk)
 		return NF_ACCEPT;
 
+	/*
+	 * A reply from a real server: hashed by its destination, the client.
+	 * Only a NAT destination's address can send one, and one that can
+	 * is looked up as a reply first: under NAT half the packets are
+	 * replies, which would otherwise miss once as client packets. A
+	 * 4-tuple cannot be both (TCP and UDP sockets are unique by it).
+	 */
+	if (state->hook == NF_INET_PRE_ROUTING &&
+	    atomic_read(vlb_nat_slot(vn, p->af, &p->saddr))) {
+		struct vlb_conn_key rkey = {
+			.caddr = &p->daddr, .cport = p->dport,
+			.addr = &p->saddr, .port = p->sport,
+			.af = p->af, .protocol = p->protocol,
+			.dir = VLB_DIR_OUT,
+		};
+
+		cp = vlb_conn_lookup(vn, &rkey);
+		if (cp && vlb_conn_fwd(cp) == VLB_FWD_MASQ)
+			return vlb_handle(vn, skb, cp, p, VLB_DIR_OUT, state);
+	}
+
 	cp = vlb_conn_lookup(vn, &key);
 	if (cp) {
 		bool gone = !test_bit(VLB_DEST_FL_AVAILABLE, &cp->dest->flags);
@@ -325,22 +346,6 @@ static unsigned int vlb_packet(struct vlb_net *vn, struct sk_buff *skb,
 		if (p->protocol == IPPROTO_UDP)
 			return vlb_new_flow(vn, skb, p, state);
 		return NF_DROP;
-	}
-
-	/*
-	 * A reply from a real server: hashed by its destination, the client.
-	 * Only a NAT destination's address can send one.
-	 */
-	if (state->hook == NF_INET_PRE_ROUTING &&
-	    atomic_read(vlb_nat_slot(vn, p->af, &p->saddr))) {
-		key.caddr = &p->daddr;
-		key.cport = p->dport;
-		key.addr = &p->saddr;
-		key.port = p->sport;
-		key.dir = VLB_DIR_OUT;
-		cp = vlb_conn_lookup(vn, &key);
-		if (cp && vlb_conn_fwd(cp) == VLB_FWD_MASQ)
-			return vlb_handle(vn, skb, cp, p, VLB_DIR_OUT, state);
 	}
 
 	return vlb_new_flow(vn, skb, p, state);
