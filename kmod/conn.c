@@ -15,10 +15,12 @@
  * are allocated from a slab cache on a new flow only and freed after an RCU
  * grace period.
  *
- * Nothing carries a timer: a delayed work item per namespace walks a slice
- * of the table every VLB_GC_INTERVAL and unlinks what has been idle for
- * longer than its state's timeout, so the cost of expiry is spread evenly
- * and does not depend on how often packets arrive.
+ * Nothing carries a timer. A connection stops matching packets the moment
+ * it has been idle for longer than its state's timeout, as if an IPVS
+ * timer had removed it; a delayed work item per namespace walks a slice
+ * of the table every VLB_GC_INTERVAL and frees what has expired, so the
+ * cost of expiry is spread evenly, does not depend on how often packets
+ * arrive, and how late the walk comes only costs memory.
  */
 #include <linux/slab.h>
 #include <linux/jhash.h>
@@ -149,14 +151,33 @@ static inline struct rhashtable *vlb_conn_key_shard(struct vlb_conn_tab *ct,
 	return vlb_conn_shard(ct, k->af, k->caddr, k->cport);
 }
 
+static inline bool vlb_conn_expired(const struct vlb_conn *cp, u32 now)
+{
+	return (s32)(now - READ_ONCE(cp->expires)) >= 0;
+}
+
+/*
+ * Past its timeout a connection is gone for packets, whenever the GC gets
+ * to it. Not a template: the GC decides whether one lives on for the
+ * connections it controls.
+ */
+static inline bool vlb_conn_stale(const struct vlb_conn *cp,
+				  const struct vlb_conn_key *key)
+{
+	return key->dir != VLB_DIR_TPL && vlb_conn_expired(cp, vlb_tick_now());
+}
+
 struct vlb_conn *vlb_conn_lookup(struct vlb_net *vn,
 				 const struct vlb_conn_key *key)
 {
-	struct vlb_conn_tab *ct = vn->conn_tab;
+	struct vlb_conn *cp;
 
-	return rhashtable_lookup(vlb_conn_key_shard(ct, key), key,
-				 vlb_conn_params);
+	cp = rhashtable_lookup(vlb_conn_key_shard(vn->conn_tab, key), key,
+			       vlb_conn_params);
+	return cp && vlb_conn_stale(cp, key) ? NULL : cp;
 }
+
+static bool vlb_conn_unlink(struct vlb_conn_tab *ct, struct vlb_conn *cp);
 
 /*
  * The addresses, ports and state of a connection from the key of its
@@ -197,6 +218,7 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 {
 	struct vlb_conn_tab *ct = vn->conn_tab;
 	struct vlb_conn *cp, *old;
+	struct rhashtable *ht;
 	bool active;
 
 	*created = false;
@@ -232,8 +254,15 @@ struct vlb_conn *vlb_conn_new(struct vlb_net *vn,
 		vlb_dest_tpl_bind(dest);
 	else
 		vlb_dest_conn_bind(dest, active);
-	old = rhashtable_lookup_get_insert_key(vlb_conn_key_shard(ct, key), key,
-					       &cp->node, vlb_conn_params);
+	ht = vlb_conn_key_shard(ct, key);
+	old = rhashtable_lookup_get_insert_key(ht, key, &cp->node,
+					       vlb_conn_params);
+	if (unlikely(!IS_ERR_OR_NULL(old) && vlb_conn_stale(old, key))) {
+		/* Expired, not yet freed: this flow takes its place. */
+		vlb_conn_unlink(ct, old);
+		old = rhashtable_lookup_get_insert_key(ht, key, &cp->node,
+						       vlb_conn_params);
+	}
 	if (likely(!old)) {
 		atomic_inc(&ct->count);
 		*created = true;
@@ -344,11 +373,6 @@ void vlb_conn_expire_now(struct vlb_net *vn, struct vlb_conn *cp)
 	vlb_conn_unlink(vn->conn_tab, cp);
 }
 
-static inline bool vlb_conn_expired(const struct vlb_conn *cp, u32 now)
-{
-	return (s32)(now - READ_ONCE(cp->expires)) >= 0;
-}
-
 /* The buckets of all shards; bit 0 set if any of them is resizing. */
 static unsigned int vlb_conn_tab_buckets(struct vlb_conn_tab *ct)
 {
@@ -370,7 +394,7 @@ static unsigned int vlb_conn_tab_buckets(struct vlb_conn_tab *ct)
  * whose budget could only count entries: a sparse table (a floor set with
  * conn_tab_bits, or one emptied by a flush) would then be scanned whole on
  * every run. Here a run visits a budget of buckets and entries together,
- * so a pass over any table takes about 16 runs. An entry moved by a
+ * so a pass over any table takes about 32 runs. An entry moved by a
  * concurrent resize may be missed until the next pass, or seen twice.
  */
 static void vlb_conn_gc(struct work_struct *work)
@@ -385,8 +409,12 @@ static void vlb_conn_gc(struct work_struct *work)
 	u32 now;
 
 	rcu_read_lock();
-	/* A full pass takes about 16 runs (4 s) until the budget caps it. */
-	budget = (vlb_conn_tab_buckets(ct) + atomic_read(&ct->count)) / 16;
+	/*
+	 * A full pass takes about 32 runs (8 s) until the budget caps it:
+	 * expired entries no longer match, so a later pass only holds
+	 * their memory longer.
+	 */
+	budget = (vlb_conn_tab_buckets(ct) + atomic_read(&ct->count)) / 32;
 	left = clamp_t(unsigned int, budget, VLB_GC_MIN_BUDGET,
 		       VLB_GC_MAX_BUDGET);
 	now = vlb_tick_now();
