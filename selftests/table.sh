@@ -231,7 +231,7 @@ ktap_test_result "the GC expires the entries of every shard ($left left)" \
 # revived the old one unless the GC had come by; one in ten would pass.)
 svc_made()
 {
-	adm -Ln --stats | awk -v v="$VIP:5000" '$1 == "UDP" && $2 == v { print $3 }'
+	adm -Ln --stats --exact | list_stats UDP "$VIP:5000" | cut -d' ' -f1
 }
 adm --set 0 0 2
 pg_flows "count 1" "src_max 10.0.4.0" "udp_src_max 2"
