@@ -772,7 +772,9 @@ static int vlb_conn_fill(struct sk_buff *skb, struct netlink_callback *cb,
  * entries of that bucket were already sent, so each call resumes where the
  * last stopped and a full dump costs one pass. A resize between two calls
  * (or under way) moves entries between buckets: the dump still ends, but
- * may miss or repeat some, and says so with NLM_F_DUMP_INTR.
+ * may miss or repeat some, and says so with NLM_F_DUMP_INTR. Entries past
+ * their timeout are left out as packets no longer match them (templates
+ * excepted, as in vlb_conn_stale()); the GC may not have freed them yet.
  */
 int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 		  struct netlink_callback *cb)
@@ -780,6 +782,7 @@ int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 	struct vlb_conn_tab *ct = vn->conn_tab;
 	unsigned int shard = cb->args[0], slot = cb->args[1];
 	unsigned int skip = cb->args[2], idx;
+	u32 now = vlb_tick_now(), sf;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 	struct vlb_conn *cp;
@@ -794,6 +797,10 @@ int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 			idx = 0;
 			rht_for_each_entry_rcu(cp, pos, tbl, slot, node) {
 				if (idx++ < skip)
+					continue;
+				sf = READ_ONCE(cp->sf);
+				if (!(sf & VLB_CONN_SF_TEMPLATE) &&
+				    vlb_conn_expired(cp, now))
 					continue;
 				if (vlb_conn_fill(skb, cb, cp)) {
 					skip = idx - 1;
