@@ -644,10 +644,11 @@ static unsigned int vlb_hook_v4(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	struct vlb_net *vn = priv;
 	struct vlb_pkt p;
 
 	if (iph->protocol == IPPROTO_ICMP && !ip_is_fragment(iph))
-		return vlb_icmp_v4(vlb_net(state->net), skb, state);
+		return vlb_icmp_v4(vn, skb, state);
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	/*
@@ -664,13 +665,14 @@ static unsigned int vlb_hook_v4(void *priv, struct sk_buff *skb,
 	p.thoff = skb_network_offset(skb) + iph->ihl * 4;
 	if (!vlb_proto_parse(skb, &p))
 		return NF_ACCEPT;
-	return vlb_packet(vlb_net(state->net), skb, &p, state);
+	return vlb_packet(vn, skb, &p, state);
 }
 
 static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct vlb_net *vn = priv;
 	unsigned int thoff = 0;
 	int frag_flags = 0;
 	struct vlb_pkt p;
@@ -679,7 +681,7 @@ static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
 	/* The transport header, past any extension headers. */
 	protocol = ipv6_find_hdr(skb, &thoff, -1, NULL, &frag_flags);
 	if (protocol == IPPROTO_ICMPV6 && !(frag_flags & IP6_FH_F_FRAG))
-		return vlb_icmp_v6(vlb_net(state->net), skb, thoff, state);
+		return vlb_icmp_v6(vn, skb, thoff, state);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	/* As for IPv4: what nf_defrag could not reassemble. */
@@ -693,10 +695,11 @@ static unsigned int vlb_hook_v6(void *priv, struct sk_buff *skb,
 	p.thoff = thoff;
 	if (!vlb_proto_parse(skb, &p))
 		return NF_ACCEPT;
-	return vlb_packet(vlb_net(state->net), skb, &p, state);
+	return vlb_packet(vn, skb, &p, state);
 }
 
-static const struct nf_hook_ops vlb_hook_ops[] = {
+/* The template of each namespace's vn->hook_ops. */
+static const struct nf_hook_ops vlb_hook_ops[VLB_NUM_HOOKS] = {
 	{
 		.hook		= vlb_hook_v4,
 		.pf		= NFPROTO_IPV4,
@@ -756,6 +759,7 @@ static void vlb_defrag_disable(struct net *net)
 
 int vlb_hooks_net_enable(struct vlb_net *vn)
 {
+	unsigned int i;
 	int err;
 
 	if (vn->hooks_registered)
@@ -763,8 +767,10 @@ int vlb_hooks_net_enable(struct vlb_net *vn)
 	err = vlb_defrag_enable(vn->net);
 	if (err)
 		return err;
-	err = nf_register_net_hooks(vn->net, vlb_hook_ops,
-				    ARRAY_SIZE(vlb_hook_ops));
+	memcpy(vn->hook_ops, vlb_hook_ops, sizeof(vn->hook_ops));
+	for (i = 0; i < VLB_NUM_HOOKS; i++)
+		vn->hook_ops[i].priv = vn;
+	err = nf_register_net_hooks(vn->net, vn->hook_ops, VLB_NUM_HOOKS);
 	if (err) {
 		vlb_defrag_disable(vn->net);
 		return err;
@@ -778,8 +784,7 @@ void vlb_hooks_net_disable(struct vlb_net *vn)
 	if (!vn->hooks_registered)
 		return;
 	/* Returns after every CPU has left the hooks. */
-	nf_unregister_net_hooks(vn->net, vlb_hook_ops,
-				ARRAY_SIZE(vlb_hook_ops));
+	nf_unregister_net_hooks(vn->net, vn->hook_ops, VLB_NUM_HOOKS);
 	vlb_defrag_disable(vn->net);
 	vn->hooks_registered = false;
 }

@@ -21,46 +21,6 @@
 #include "proto.h"
 #include "conn.h"
 
-bool vlb_proto_parse(const struct sk_buff *skb, struct vlb_pkt *p)
-{
-	switch (p->protocol) {
-	case IPPROTO_TCP: {
-		struct tcphdr _th;
-		const struct tcphdr *th;
-
-		th = skb_header_pointer(skb, p->thoff, sizeof(_th), &_th);
-		if (!th)
-			return false;
-		p->sport = th->source;
-		p->dport = th->dest;
-		p->tcp_flags = (th->syn ? VLB_TCPF_SYN : 0) |
-			       (th->ack ? VLB_TCPF_ACK : 0) |
-			       (th->fin ? VLB_TCPF_FIN : 0) |
-			       (th->rst ? VLB_TCPF_RST : 0);
-		return true;
-	}
-	case IPPROTO_UDP: {
-		struct udphdr _uh;
-		const struct udphdr *uh;
-
-		uh = skb_header_pointer(skb, p->thoff, sizeof(_uh), &_uh);
-		if (!uh)
-			return false;
-		p->sport = uh->source;
-		p->dport = uh->dest;
-		p->tcp_flags = 0;
-		return true;
-	}
-	}
-	return false;
-}
-
-u8 vlb_proto_initial_state(const struct vlb_pkt *p)
-{
-	/* The director has seen the client's SYN: IPVS calls it SYN_RECV. */
-	return p->protocol == IPPROTO_TCP ? VLB_TCP_S_SYN_RECV : VLB_CONN_S_UDP;
-}
-
 /*
  * Direct routing and tunnelling: only client -> server segments are seen.
  * The client's FIN cannot be told apart from its answer to the server's,
@@ -138,40 +98,18 @@ static u8 vlb_tcp_next_state(u32 sf, u8 flags, int dir, u32 *bits)
 	return state;
 }
 
-void vlb_proto_state_update(struct vlb_conn *cp, const struct vlb_pkt *p,
-			    int dir)
+void vlb_tcp_state_update(struct vlb_conn *cp, u8 tcp_flags, int dir)
 {
 	u32 sf, bits = 0;
 	u8 state;
 
-	if (p->protocol != IPPROTO_TCP)
-		return;
 	sf = READ_ONCE(cp->sf);
-	state = vlb_tcp_next_state(sf, p->tcp_flags, dir, &bits);
+	state = vlb_tcp_next_state(sf, tcp_flags, dir, &bits);
 	if (state != (sf & VLB_CONN_SF_STATE) || (bits & ~sf))
 		vlb_conn_set_state(cp, state, bits);
 }
 
-bool vlb_proto_state_active(u8 protocol, u8 state)
-{
-	/*
-	 * As IPVS counts them (ip_vs_proto_tcp.c set_tcp_state): a TCP
-	 * connection is active while ESTABLISHED and inactive in every other
-	 * state, handshake included: half-open connections (a SYN flood)
-	 * weigh on the least-connection schedulers as inactive ones. UDP has
-	 * no state: always inactive.
-	 */
-	return protocol == IPPROTO_TCP && state == VLB_TCP_S_ESTABLISHED;
-}
-
-bool vlb_proto_state_reusable(u8 protocol, u8 state)
-{
-	return protocol == IPPROTO_TCP &&
-	       (state == VLB_TCP_S_TIME_WAIT || state == VLB_TCP_S_CLOSE);
-}
-
-/* IPVS's defaults for the states whose timeout cannot be set, in seconds. */
-static const u16 vlb_tcp_timeouts[__VLB_TCP_S_MAX] = {
+const u16 vlb_tcp_timeouts[__VLB_TCP_S_MAX] = {
 	[VLB_TCP_S_NONE]	= 2,
 	[VLB_TCP_S_SYN_SENT]	= 120,
 	[VLB_TCP_S_SYN_RECV]	= 60,
@@ -182,30 +120,6 @@ static const u16 vlb_tcp_timeouts[__VLB_TCP_S_MAX] = {
 	[VLB_TCP_S_LISTEN]	= 120,
 	[VLB_TCP_S_SYNACK]	= 120,
 };
-
-unsigned long vlb_proto_timeout(const struct vlb_net *vn, u8 protocol,
-				u8 state)
-{
-	if (protocol != IPPROTO_TCP)
-		return READ_ONCE(vn->timeout_udp);
-	switch (state) {
-	case VLB_TCP_S_ESTABLISHED:
-		return READ_ONCE(vn->timeout_tcp);
-	case VLB_TCP_S_FIN_WAIT:
-		return READ_ONCE(vn->timeout_tcp_fin);
-	}
-	if (state >= __VLB_TCP_S_MAX)
-		state = VLB_TCP_S_NONE;
-	return vlb_tcp_timeouts[state] * HZ;
-}
-
-unsigned int vlb_proto_nat_len(u8 protocol)
-{
-	/* Up to and including the checksum field. */
-	return protocol == IPPROTO_TCP ?
-	       offsetofend(struct tcphdr, check) :
-	       sizeof(struct udphdr);
-}
 
 void vlb_proto_nat(struct sk_buff *skb, const struct vlb_pkt *p, bool src,
 		   const union nf_inet_addr *old_addr,

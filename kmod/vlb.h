@@ -90,6 +90,7 @@ static inline void vlb_stats_conn(struct vlb_stats *s)
 
 /* ---- per-namespace state ---- */
 
+#define VLB_NUM_HOOKS		4	/* PRE_ROUTING, LOCAL_OUT x IPv4, IPv6 */
 #define VLB_NAT_SLOT_BITS	6
 #define VLB_NAT_SLOTS		(1U << VLB_NAT_SLOT_BITS)
 
@@ -119,6 +120,11 @@ struct vlb_net {
 	/* owned by conn.c / hooks.c */
 	void *conn_tab;
 	bool hooks_registered;		/* and nf_defrag enabled */
+	/*
+	 * The hooks as registered in this namespace: their priv is this
+	 * struct, so a packet finds it without net_generic()'s RCU calls.
+	 */
+	struct nf_hook_ops hook_ops[VLB_NUM_HOOKS];
 	/*
 	 * How many destinations that are or were NAT ones (and still exist)
 	 * hash to each slot by address: a packet from an address whose slot
@@ -275,14 +281,47 @@ static inline bool vlb_dest_tryhold(struct vlb_dest *d)
 /*
  * Connection accounting, called by conn.c when a connection is bound to or
  * leaves a destination, or changes between active and inactive. Keeps the
- * overload flag of the thresholds up to date.
+ * overload flag of the thresholds up to date (vlb_dest_check_overload(),
+ * service.c), when the destination has any.
  */
-void vlb_dest_conn_bind(struct vlb_dest *d, bool active);
-void vlb_dest_conn_unbind(struct vlb_dest *d, bool active);
-void vlb_dest_conn_switch(struct vlb_dest *d, bool now_active);
-/* A persistence template was bound to or left a destination. */
-void vlb_dest_tpl_bind(struct vlb_dest *d);
-void vlb_dest_tpl_unbind(struct vlb_dest *d);
+void vlb_dest_check_overload(struct vlb_dest *d);
+
+static inline void vlb_dest_conn_bind(struct vlb_dest *d, bool active)
+{
+	atomic_inc(active ? &d->activeconns : &d->inactconns);
+	if (READ_ONCE(d->u_thresh))
+		vlb_dest_check_overload(d);
+}
+
+static inline void vlb_dest_conn_unbind(struct vlb_dest *d, bool active)
+{
+	atomic_dec(active ? &d->activeconns : &d->inactconns);
+	if (READ_ONCE(d->u_thresh))
+		vlb_dest_check_overload(d);
+}
+
+/* The total does not change, so neither does the overload state. */
+static inline void vlb_dest_conn_switch(struct vlb_dest *d, bool now_active)
+{
+	if (now_active) {
+		atomic_inc(&d->activeconns);
+		atomic_dec(&d->inactconns);
+	} else {
+		atomic_inc(&d->inactconns);
+		atomic_dec(&d->activeconns);
+	}
+}
+
+/* Templates count apart: IPVS's PersistConn, no part of the overload. */
+static inline void vlb_dest_tpl_bind(struct vlb_dest *d)
+{
+	atomic_inc(&d->persistconns);
+}
+
+static inline void vlb_dest_tpl_unbind(struct vlb_dest *d)
+{
+	atomic_dec(&d->persistconns);
+}
 
 /* ---- schedulers (sched.c, sched_*.c) ---- */
 
