@@ -43,6 +43,7 @@ static int __net_init vlb_net_init(struct net *net)
 	if (err)
 		goto err_svc;
 	vlb_est_net_init(vn);
+	vlb_route_net_init(vn);
 	return 0;
 
 err_svc:
@@ -67,6 +68,7 @@ static void __net_exit vlb_net_exit(struct net *net)
 	 */
 	vlb_hooks_net_disable(vn);
 	vlb_conn_net_exit(vn);
+	vlb_route_net_exit(vn);
 	mutex_lock(&vn->lock);
 	vlb_svc_flush(vn);
 	mutex_unlock(&vn->lock);

@@ -255,7 +255,7 @@ static void dest_free_rcu(struct rcu_head *head)
 {
 	struct vlb_dest *d = container_of(head, struct vlb_dest, rcu);
 
-	vlb_xmit_dest_free(d);
+	vlb_route_dest_free(d);
 	vlb_stats_free(&d->stats);
 	kfree(d);
 }
@@ -436,7 +436,7 @@ int vlb_dest_add(struct vlb_service *svc, const struct vlb_dest_conf *conf,
 	err = vlb_stats_init(&d->stats);
 	if (err)
 		goto err_free;
-	err = vlb_xmit_dest_init(d);
+	err = vlb_route_dest_init(d);
 	if (err)
 		goto err_stats;
 	err = xa_alloc_cyclic(&svc->dest_xa, &d->id, d, xa_limit_32b,
@@ -463,7 +463,7 @@ int vlb_dest_add(struct vlb_service *svc, const struct vlb_dest_conf *conf,
 err_xa:
 	xa_erase(&svc->dest_xa, d->id);
 err_xmit:
-	vlb_xmit_dest_free(d);
+	vlb_route_dest_free(d);
 err_stats:
 	vlb_stats_free(&d->stats);
 err_free:

@@ -125,6 +125,9 @@ struct vlb_net {
 	 * struct, so a packet finds it without net_generic()'s RCU calls.
 	 */
 	struct nf_hook_ops hook_ops[VLB_NUM_HOOKS];
+	/* owned by route.c: the director's own IPv4 addresses */
+	struct vlb_laddrs __rcu *laddrs;
+	struct work_struct laddrs_work;
 	/*
 	 * How many destinations that are or were NAT ones (and still exist)
 	 * hash to each slot by address: a packet from an address whose slot
@@ -165,6 +168,8 @@ static inline struct vlb_net *vlb_net(const struct net *net)
 
 struct vlb_scheduler;
 struct vlb_service;
+struct vlb_rt_in;
+struct vlb_laddrs;
 
 /* Hash keys (control plane): zero-padded so they hash as plain bytes. */
 struct vlb_svc_key {
@@ -207,7 +212,8 @@ struct vlb_dest {
 	refcount_t refcnt;		/* list membership + each connection */
 	struct vlb_stats stats;
 	struct rcu_head rcu;
-	struct dst_cache dst_cache;	/* xmit.c: route to it (DR, TUN) */
+	struct dst_cache dst_cache;	/* route.c: route to it (DR, TUN) */
+	struct vlb_rt_in __percpu *rt_in;	/* route.c: input route (NAT) */
 	/* service.c may add private members after this line */
 	struct rhash_head hnode;	/* vlb_svc_tab.dest_ht, by key */
 	struct vlb_dest_key key;
@@ -379,14 +385,19 @@ int vlb_conn_dump(struct vlb_net *vn, struct sk_buff *skb,
 		  struct netlink_callback *cb);
 
 /*
- * The packet path's per-destination state (a route cache for direct
- * routing and tunnels), xmit.c. service.c calls init once a destination is
- * allocated (zeroed; process context) and free when it is freed (from its
- * RCU callback is fine). A destination that never had init works too, it
- * only looks its route up for every packet.
+ * The routes the packet path keeps (route.c): per destination, a cache of
+ * the route to it for direct routing and tunnels and one of the input
+ * route of its NAT packets; per namespace, the director's own addresses.
+ * service.c calls dest_init once a destination is allocated (zeroed;
+ * process context) and dest_free when it is freed (from its RCU callback
+ * is fine). A destination that never had init works too, it only looks
+ * its routes up for every packet. main.c calls net_exit once the hooks
+ * are gone.
  */
-int vlb_xmit_dest_init(struct vlb_dest *d);
-void vlb_xmit_dest_free(struct vlb_dest *d);
+int vlb_route_dest_init(struct vlb_dest *d);
+void vlb_route_dest_free(struct vlb_dest *d);
+void vlb_route_net_init(struct vlb_net *vn);
+void vlb_route_net_exit(struct vlb_net *vn);
 
 /* Netfilter hooks, registered when the first service appears in a netns. */
 int vlb_hooks_net_enable(struct vlb_net *vn);

@@ -12,7 +12,7 @@
  * one real server. vlb routes it to the real server's address itself and
  * sends it on that route (with an outer header first for a tunnel), doing
  * what forwarding would: TTL, path MTU, ICMP errors back to the client.
- * Routes come from a per-destination cache (see vlb_route()), so a packet
+ * Routes come from a per-destination cache (route.c), so a packet
  * allocates nothing; a tunnel header goes into the skb's headroom.
  */
 #include <linux/ip.h>
@@ -36,6 +36,7 @@
 
 #include "conn.h"
 #include "proto.h"
+#include "route.h"
 #include "xmit.h"
 
 int vlb_xmit_nat_in_v4(struct sk_buff *skb, const struct vlb_conn *cp,
@@ -57,7 +58,7 @@ int vlb_xmit_nat_in_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 	/* Whatever route came with the packet was for the old address. */
 	if (skb_valid_dst(skb))
 		skb_dst_drop(skb);
-	return 0;
+	return vlb_route_in_v4(skb, cp->dest, state);
 }
 
 int vlb_xmit_nat_out_v4(struct sk_buff *skb, const struct vlb_conn *cp,
@@ -168,98 +169,6 @@ void vlb_xmit_reject_v6(struct sk_buff *skb,
 }
 
 /*
- * The route to a real server, and the source address to reach it from
- * (when saddr is given). NULL if there is none, or if the address is the
- * director's own: a real server is another machine.
- */
-static struct dst_entry *vlb_route_v4(struct net *net, __be32 daddr,
-				      __be32 *saddr, u8 flags)
-{
-	struct flowi4 fl4 = { .daddr = daddr, .flowi4_flags = flags };
-	struct rtable *rt;
-
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return NULL;
-	if (rt->rt_type != RTN_UNICAST) {
-		ip_rt_put(rt);
-		return NULL;
-	}
-	if (saddr)
-		*saddr = fl4.saddr;
-	return &rt->dst;
-}
-
-static struct dst_entry *vlb_route_v6(struct net *net,
-				      const struct in6_addr *daddr,
-				      struct in6_addr *saddr, u8 flags)
-{
-	struct flowi6 fl6 = { .daddr = *daddr, .flowi6_flags = flags };
-	struct dst_entry *dst;
-
-	dst = ip6_route_output(net, NULL, &fl6);
-	if (dst->error || (dst->dev->flags & IFF_LOOPBACK))
-		goto fail;
-	if (saddr && ipv6_dev_get_saddr(net, dst->dev, daddr, 0, saddr))
-		goto fail;
-	return dst;
-fail:
-	dst_release(dst);
-	return NULL;
-}
-
-/*
- * flags FLOWI_FLAG_KNOWN_NH (direct routing): the packet's destination is
- * not the address routed to, and the link-layer next hop must be the
- * latter, the real server, even on a route without a gateway. The FIB
- * cannot cache such a route and makes one for each lookup: hence a cache
- * per destination, which the kernel invalidates when routing changes.
- * A route for a tunnel works for DR too and the reverse, so one cache
- * serves both, whatever the destination's method is edited to.
- */
-static struct dst_entry *vlb_route(struct net *net, struct vlb_dest *d,
-				   const union nf_inet_addr *daddr,
-				   union nf_inet_addr *saddr, u8 flags)
-{
-	union nf_inet_addr sa = {};
-	struct dst_entry *dst;
-
-	/* The cache is per CPU: LOCAL_OUT may run with BHs enabled. */
-	local_bh_disable();
-	if (d->af == AF_INET6) {
-		dst = dst_cache_get_ip6(&d->dst_cache, &sa.in6);
-		if (!dst) {
-			dst = vlb_route_v6(net, &daddr->in6, &sa.in6, flags);
-			if (dst)
-				dst_cache_set_ip6(&d->dst_cache, dst, &sa.in6);
-		}
-	} else {
-		struct rtable *rt = dst_cache_get_ip4(&d->dst_cache, &sa.ip);
-
-		dst = rt ? &rt->dst : NULL;
-		if (!dst) {
-			dst = vlb_route_v4(net, daddr->ip, &sa.ip, flags);
-			if (dst)
-				dst_cache_set_ip4(&d->dst_cache, dst, sa.ip);
-		}
-	}
-	local_bh_enable();
-	if (dst && saddr)
-		*saddr = sa;
-	return dst;
-}
-
-int vlb_xmit_dest_init(struct vlb_dest *d)
-{
-	return dst_cache_init(&d->dst_cache, GFP_KERNEL);
-}
-
-void vlb_xmit_dest_free(struct vlb_dest *d)
-{
-	dst_cache_destroy(&d->dst_cache);
-}
-
-/*
  * Whether a packet of this family is too big for the path MTU mtu and may
  * not be fragmented on the way: the sender must hear of it. A datagram
  * reassembled by nf_defrag counts with its largest fragment.
@@ -329,7 +238,7 @@ unsigned int vlb_xmit_dr(struct sk_buff *skb, const struct vlb_conn *cp,
 	unsigned int mtu;
 
 	/* DR needs the real server on a link of the director's: same family. */
-	dst = vlb_route(state->net, cp->dest, &cp->daddr, NULL,
+	dst = vlb_route_out(state->net, cp->dest, &cp->daddr, NULL,
 			FLOWI_FLAG_KNOWN_NH);
 	if (!dst)
 		return NF_DROP;
@@ -607,7 +516,7 @@ unsigned int vlb_xmit_tunnel(struct sk_buff *skb, const struct vlb_conn *cp,
 	if (encap.type > VLB_TUN_GRE)
 		return NF_DROP;
 
-	dst = vlb_route(state->net, d, &cp->daddr, &saddr, 0);
+	dst = vlb_route_out(state->net, d, &cp->daddr, &saddr, 0);
 	if (!dst)
 		return NF_DROP;
 	hlen = encap.len + (d->af == AF_INET6 ? sizeof(struct ipv6hdr) :
