@@ -15,8 +15,10 @@ struct vlb_pkt;
 
 /*
  * NAT, client -> real server: the destination address and port become the
- * real server's. At PRE_ROUTING the kernel routes the packet afterwards;
- * at LOCAL_OUT it is routed again here. 0 or a negative errno (drop).
+ * real server's. At PRE_ROUTING an IPv4 packet gets the input route kept
+ * for the real server (route.c) where that is the kernel's choice too, and
+ * the kernel routes it otherwise; at LOCAL_OUT it is routed again here.
+ * 0 or a negative errno (drop).
  */
 int vlb_xmit_nat_in_v4(struct sk_buff *skb, const struct vlb_conn *cp,
 		       const struct vlb_pkt *p,
