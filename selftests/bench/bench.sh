@@ -10,7 +10,10 @@
 #            small UDP packets over 1,000 flows from the client, the real
 #            server counts what arrives (and drops it in tc, before IP);
 #   cps      new TCP connections/s through a NAT rr service of 2 real
-#            servers (tcpconn.c: a whole connection lifetime each);
+#            servers (tcpconn.c: a whole connection lifetime each); the
+#            end points bound it, so the director takes a packet at a time
+#            and its cost is mostly interrupt delivery, which forwarding
+#            pays alike: shown, not judged against a target;
 #   newflow  new connections/s as the director alone sees them: every
 #            packet a new UDP flow; rr and wlc, 2 against 1,000 real servers;
 #   dests    the TCP cps with rr and wlc, 2 against 1,000 real servers;
