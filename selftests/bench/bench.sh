@@ -16,6 +16,7 @@
 #            pays alike: shown, not judged against a target;
 #   newflow  new connections/s as the director alone sees them: every
 #            packet a new UDP flow; rr and wlc, 2 against 1,000 real servers;
+#            and every packet a new TCP connection's SYN (rr, 2 servers);
 #   dests    the TCP cps with rr and wlc, 2 against 1,000 real servers;
 #   table    established-flow packets/s with 10 thousand and 1 million
 #            entries in the connection table (pre-filled by pktgen), and the
@@ -141,7 +142,12 @@ C_MAC=02:00:0a:00:01:02
 D0_MAC=02:00:0a:00:01:01
 D1_MAC=02:00:0a:00:02:01
 S_MAC=02:00:0a:00:02:0b
+G_MAC=02:00:0a:00:09:01
 UDP_PORT=9
+# The TCP port of the SYN new-connection test (the tcpconn server's is
+# TCP_PORT).
+SYN_PORT=9
+PG_DEV=eth0
 TCP_PORT=80
 PARALLEL=${VLB_BENCH_PARALLEL:-16}
 # The longest a table fill may take (s): IPVS's new-flow rate falls as its
@@ -242,6 +248,24 @@ neigh replace 10.0.2.1 lladdr $D1_MAC nud permanent dev eth0"
 	qdisc add dev eth0 clsact
 	filter add dev eth0 ingress protocol ip pref 1 flower ip_proto udp dst_port $UDP_PORT action drop
 	filter add dev eth0 ingress protocol ip pref 2 flower ip_proto 4 action drop
+	filter add dev eth0 ingress protocol ip pref 3 flower ip_proto tcp dst_port $SYN_PORT action drop
+	EOF
+
+	# The SYN generator. pktgen makes UDP only: its packets enter on gen0
+	# (a veth with no address), where tc turns each into a TCP SYN of 40
+	# bytes (protocol 6, IP length 40, data offset 5, flags SYN, window
+	# 65535, checksums computed; the ports stay, so the flows are pktgen's)
+	# and hands it to eth0's receive path. That work is done on CPU 0, by
+	# the generator; RPS then steers the SYN to CPU 1 like any packet from
+	# the client.
+	ip -n "$D" -b - <<-EOF || return 1
+	link add gen0 address $G_MAC type veth peer name gen1
+	link set gen1 up
+	link set gen0 up
+	EOF
+	in_ns "$D" tc -b - <<-EOF || return 1
+	qdisc add dev gen0 clsact
+	filter add dev gen0 ingress protocol ip pref 1 flower ip_proto udp dst_port $SYN_PORT action pedit munge offset 9 u8 set 6 munge offset 2 u16 set 40 munge offset 32 u32 set 0x5002ffff munge offset 36 u32 set 0 pipe action csum ip4h tcp pipe action mirred ingress redirect dev eth0
 	EOF
 
 	# A process in the server's and the director's namespaces, so that
@@ -289,10 +313,10 @@ snap()
 		esac
 	done </proc/stat
 	SNAP_SENT=0
-	if [[ -r /proc/$D_PID/net/pktgen/eth0 ]]; then
+	if [[ -r /proc/$D_PID/net/pktgen/$PG_DEV ]]; then
 		while read -ra f; do
 			[[ ${f[0]} == pkts-sofar: ]] && { SNAP_SENT=${f[1]}; break; }
-		done <"/proc/$D_PID/net/pktgen/eth0"
+		done <"/proc/$D_PID/net/pktgen/$PG_DEV"
 	fi
 	{ read -r line; read -ra f; } </proc/net/softnet_stat
 	SNAP_DROP=$((16#${f[1]}))
@@ -423,13 +447,17 @@ load()
 # 9, 64-byte frames, with sequential source ports and addresses: each
 # combination is one flow, visited in a fixed cycle. RPS still steers the
 # packets to CPU 1, so pktgen on CPU 0 never competes with the director.
-# Keys: dst dst_max src src_max sport sport_max count ratep.
+# Keys: dst dst_max src src_max sport sport_max dport count ratep, and syn=1
+# to inject on gen0, which makes each packet a TCP SYN (see topo).
 pktgen_conf()
 {
-	local -A o=([count]=0 [ratep]=0 [src]=$CLIENT)
-	local kv
+	local -A o=([count]=0 [ratep]=0 [src]=$CLIENT [dport]=$UDP_PORT [syn]=0)
+	local kv dev=eth0 mac=$D0_MAC
 	for kv; do o[${kv%%=*}]=${kv#*=}; done
 	: "${o[dst_max]:=${o[dst]}}" "${o[src_max]:=${o[src]}}"
+	((o[syn])) && dev=gen0 mac=$G_MAC o[dport]=$SYN_PORT
+	# The device whose counters snap and pktgen_pps read.
+	PG_DEV=$dev
 	in_ns "$D" bash -c '
 	set -e
 	pg()	# FILE COMMAND: write, then check pktgen said OK
@@ -443,22 +471,22 @@ pktgen_conf()
 			exit 1
 		done <"$1"
 	}
-	t=/proc/net/pktgen/kpktgend_0 d=/proc/net/pktgen/eth0
+	t=/proc/net/pktgen/kpktgend_0 d=/proc/net/pktgen/'"$dev"'
 	pg $t rem_device_all
-	pg $t "add_device eth0"
+	pg $t "add_device '"$dev"'"
 	pg $d "count '"${o[count]}"'"
 	pg $d "xmit_mode netif_receive"
 	pg $d "clone_skb 0"
 	pg $d "pkt_size 64"
-	pg $d "dst_mac '"$D0_MAC"'"
+	pg $d "dst_mac '"$mac"'"
 	pg $d "dst_min '"${o[dst]}"'"
 	pg $d "dst_max '"${o[dst_max]}"'"
 	pg $d "src_min '"${o[src]}"'"
 	pg $d "src_max '"${o[src_max]}"'"
 	pg $d "udp_src_min '"${o[sport]}"'"
 	pg $d "udp_src_max '"${o[sport_max]}"'"
-	pg $d "udp_dst_min '"$UDP_PORT"'"
-	pg $d "udp_dst_max '"$UDP_PORT"'"
+	pg $d "udp_dst_min '"${o[dport]}"'"
+	pg $d "udp_dst_max '"${o[dport]}"'"
 	if (('"${o[ratep]}"' > 0)); then pg $d "ratep '"${o[ratep]}"'"; else pg $d "delay 0"; fi
 	'
 }
@@ -477,7 +505,7 @@ pktgen_pps()
 	local l
 	while read -r l; do
 		[[ $l =~ ^([0-9]+)pps ]] && { echo "${BASH_REMATCH[1]}"; return; }
-	done <"/proc/$D_PID/net/pktgen/eth0"
+	done <"/proc/$D_PID/net/pktgen/$PG_DEV"
 	echo 1000000
 }
 
@@ -677,14 +705,20 @@ dest_list()
 	done
 }
 
-# newflow_point BALANCER SCHED DESTS ROUND: new connections/s as the
-# director alone sees them: every packet a new UDP flow (the million-flow
-# cycle of table_point), through a NAT service of DESTS real servers; for
-# fwd, the same packets routed to the two servers.
+# newflow_point BALANCER PROTO SCHED DESTS ROUND: new connections/s as the
+# director alone sees them: every packet a new UDP flow, or (PROTO tcp) a
+# new TCP connection's SYN, from the million-flow cycle of table_point,
+# through a NAT service of DESTS real servers; for fwd, the same packets
+# routed to the two servers. The server drops them all in tc: nothing
+# answers, so a TCP connection stays in SYN_RECV, as under a SYN flood.
 newflow_point()
 {
-	local b=$1 s=$2 n=$3 r=$4 name=$2$3
+	local b=$1 p=$2 s=$3 n=$4 r=$5 name=$3$4 syn=0 flag=-u port=$UDP_PORT
+	local rate=nfs cost=cpn what=flows
 	local -a res
+	if [[ $p == tcp ]]; then
+		syn=1 flag=-t port=$SYN_PORT rate=syn cost=cpsyn what=SYNs
+	fi
 	# Both tables from 2^20 buckets, IPVS's not its default 4096: some
 	# 500k connections are made in a window, and walking chains of 100 on
 	# every miss (IPVS), or rehashing up from 256 buckets (vlb), would
@@ -695,21 +729,23 @@ newflow_point()
 	esac
 	if [[ $b == fwd ]]; then
 		pktgen_conf dst=$RS_A dst_max=$RS_B src=10.0.1.16 src_max=10.0.1.31 \
-			sport=1000 sport_max=63501 || fail "pktgen configuration"
+			sport=1000 sport_max=63501 syn=$syn || fail "pktgen configuration"
 	else
-		svc -u $UDP_PORT "$s" -m $(dest_list "$n")
-		pktgen_conf dst=$VIP src=10.0.1.16 src_max=10.0.1.31 sport=1000 sport_max=63501 ||
-			fail "pktgen configuration"
+		svc $flag $port "$s" -m $(dest_list "$n")
+		pktgen_conf dst=$VIP src=10.0.1.16 src_max=10.0.1.31 sport=1000 sport_max=63501 \
+			syn=$syn || fail "pktgen configuration"
 	fi
 	profile_prepare
 	rx_mark
 	pktgen_start
-	busywait 20000 rx_grows 1000 || { pktgen_stop; fail "$b newflow: no packets reach the server"; }
+	# For a balancer, arriving at the server means balanced: sent to the
+	# VIP, a packet no connection took would be the director's own.
+	busywait 20000 rx_grows 1000 || { pktgen_stop; fail "$b newflow $p: no packets reach the server"; }
 	measure "$seconds"
 	pktgen_stop
-	sample "nfs_$name" "$b" "$r" "${res[0]}"
-	sample "cpn_$name" "$b" "$r" "${res[1]}"
-	note "round $r: new flows $name $b: ${res[0]} flows/s, ${res[1]} us/flow ($(load "${res[@]}"))"
+	sample "${rate}_$name" "$b" "$r" "${res[0]}"
+	sample "${cost}_$name" "$b" "$r" "${res[1]}"
+	note "round $r: new $p $name $b: ${res[0]} $what/s, ${res[1]} us each ($(load "${res[@]}"))"
 }
 
 # table_point BALANCER N ROUND: fills the connection table with N UDP
@@ -863,10 +899,11 @@ for ((r = 1; r <= rounds; r++)); do
 		newflow)
 			for s in rr wlc; do
 				for n in 2 1000; do
-					for b in vlb ipvs; do newflow_point $b $s $n $r; done
+					for b in vlb ipvs; do newflow_point $b udp $s $n $r; done
 				done
 			done
-			newflow_point fwd rr 2 $r
+			newflow_point fwd udp rr 2 $r
+			for b in vlb ipvs fwd; do newflow_point $b tcp rr 2 $r; done
 			;;
 		dests)
 			for s in rr wlc; do
