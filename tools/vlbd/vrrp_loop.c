@@ -215,6 +215,23 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if ((prev == VRRP_BACKUP || prev == VRRP_INIT) && rt->fd >= 0) {
+		/*
+		 * After a stall (a busy host, a slow start) the master's advert
+		 * and this timer are ready at once, and libevent may run the
+		 * timer first: read what has arrived before calling the master
+		 * dead.
+		 */
+		rx_cb(rt->fd, EV_READ, rt);
+		if (rt->sm.state != prev)
+			return;
+		now = vlbd_now();
+		due = vrrp_sm_next(&rt->sm);
+		if (!due || now < due) {
+			arm(rt);
+			return;
+		}
+	}
 	if (due && now - due > rt->cfg->adv_cs / 100.0)
 		vlbd_log(LOG_WARNING, "vrrp_instance %s: the timer ran %.0f ms late (a busy "
 			 "host can make a backup take over)", rt->cfg->name, (now - due) * 1000);
