@@ -75,15 +75,23 @@ def serve(args):
     while True:
         for fd, _ in poller.poll():
             sk = socks[fd]
+            # A namespace's link may go down under a request (vrrp.sh
+            # crashes a director): its error must not stop the others.
             if fd in listeners and sk.type == socket.SOCK_STREAM:
-                c, _ = sk.accept()
+                try:
+                    c, _ = sk.accept()
+                except OSError:
+                    continue
                 socks[c.fileno()] = c
                 answer[c.fileno()] = answer[fd]
                 bufs[c.fileno()] = b""
                 poller.register(c, select.POLLIN)
             elif fd in listeners:
-                _, peer = sk.recvfrom(65536)
-                sk.sendto(answer[fd], peer)
+                try:
+                    _, peer = sk.recvfrom(65536)
+                    sk.sendto(answer[fd], peer)
+                except OSError:
+                    pass
             else:
                 try:
                     data = sk.recv(4096)
