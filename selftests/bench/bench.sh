@@ -20,7 +20,11 @@
 #   dests    the TCP cps with rr and wlc, 2 against 1,000 real servers;
 #   table    established-flow packets/s with 10 thousand and 1 million
 #            entries in the connection table (pre-filled by pktgen), and the
-#            memory one connection costs at 1 million (slab + hash table).
+#            memory one connection costs at 1 million (slab + hash table);
+#   huge     vlb alone (IPVS would need 3.5 GB) grows its table to 10
+#            million entries: the entries reached, the memory each costs,
+#            and established-flow packets/s over all of them; first round
+#            only.
 #
 # Beside each rate, the director's CPU time per packet or connection: the
 # director's receive processing is steered (RPS) to CPU 1, the generator and
@@ -41,7 +45,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 rounds=${ROUNDS:-}
-tests="pps newflow cps dests table"
+tests="pps newflow cps dests table huge"
 seconds=
 quick=0
 kver=${KVER:-}
@@ -104,7 +108,7 @@ if ((!inside)); then
 	fi
 	t0=$SECONDS
 	VLB_VM_APPEND="slab_nomerge slub_debug=-,vlb* ${VLB_BENCH_APPEND:-} ${VLB_VM_APPEND:-}" \
-	VLB_VM_MEM=${VLB_VM_MEM:-3072} \
+	VLB_VM_MEM=${VLB_VM_MEM:-4096} \
 		"$top/selftests/vm/run-vm.sh" --kernel="$kver" --dir="$dir" \
 		--timeout="${VLB_BENCH_TIMEOUT:-3600}" --follow "$dir/cmd.sh"
 	rc=$?
@@ -132,7 +136,8 @@ TCPCONN=$top/build/bench/tcpconn
 USER_HZ=$(getconf CLK_TCK)
 
 # Addresses. The client sends from 10.0.1.2 (TCP) and, for the table fill,
-# from 10.0.1.16-31 too; the server holds both real-server addresses of the
+# from 10.0.1.16-31 too (10.3.0.1-160 for 10 million, routed back via the
+# client); the server holds both real-server addresses of the
 # small services and the 1,000 of the large one (10.0.4-7.1-250).
 CLIENT=10.0.1.2
 VIP=10.0.1.100
@@ -154,7 +159,8 @@ PARALLEL=${VLB_BENCH_PARALLEL:-16}
 # table fills, and a busy host makes it worse.
 FILL_MAX=${VLB_BENCH_FILL_MAX:-240}
 big=1000000
-((quick)) && big=100000
+huge=10000000
+((quick)) && big=100000 huge=0
 
 fail()
 {
@@ -224,6 +230,7 @@ link set eth0 up
 addr add 10.0.2.1/24 dev eth1
 link set eth1 up
 route add 10.0.4.0/22 via $RS_A
+route add 10.3.0.0/24 via $CLIENT
 neigh replace $CLIENT lladdr $C_MAC nud permanent dev eth0
 neigh replace $RS_A lladdr $S_MAC nud permanent dev eth1
 neigh replace $RS_B lladdr $S_MAC nud permanent dev eth1"
@@ -751,19 +758,25 @@ newflow_point()
 # table_point BALANCER N ROUND: fills the connection table with N UDP
 # flows, notes the memory they take, then measures established-flow pps
 # over all N. The flows: source ports 1000-(1000+P-1) and source
-# addresses 10.0.1.16-(16+Q-1), both stepping by one per packet; P and Q
-# coprime, so the cycle visits P*Q distinct flows (Q=16, P=62501 for 1M).
+# addresses 10.0.1.16-(16+Q-1) (10.3.0.1-Q when Q > 16), both stepping by
+# one per packet; P and Q coprime, so the cycle visits P*Q distinct flows
+# (Q=16, P=62501 for 1M; Q=160 for 10M).
 table_point()
 {
 	local b=$1 n=$2 r=$3 name p q smax rate res conns=0 cache mem=0
+	local fill_max=$FILL_MAX
 	local -a s0 s1
 	((n == big)) && mem=1
+	((n == huge)) && mem=2 fill_max=$((FILL_MAX * 4))
 	if ((n >= 1000000)); then name=$((n / 1000000))m; else name=$((n / 1000))k; fi
-	if ((n >= 100000)); then q=16; else q=1; fi
+	if ((n >= 100000)); then q=$(((n + 62499) / 62500)); else q=1; fi
 	p=$(((n + q - 1) / q))
 	((p % 2 == 0)) && p=$((p + 1))
 	n=$((p * q))
-	smax=10.0.1.$((16 + q - 1))
+	# More than 16 sources would reach the VIP (10.0.1.100): from 10.3.0.1.
+	local net=10.0.1. first=16
+	((q > 16)) && net=10.3.0. first=1
+	smax=$net$((first + q - 1))
 	if [[ $b == ipvs ]]; then
 		# A table sized for a million, as an operator expecting that
 		# many connections would load IPVS (default: 4096 buckets).
@@ -774,6 +787,12 @@ table_point()
 		cache=vlb_conn
 	fi
 	svc -u $UDP_PORT rr -m $RS_A $RS_B
+	if ((mem == 2)); then
+		# The default limit is 1 per KiB of RAM: below 10 million here.
+		# A fill of 10 million may take longer than UDP's 300 s timeout.
+		in_ns "$D" sh -c "echo $((n * 2)) >/proc/sys/net/vlb/conn_max" &&
+			in_ns "$D" "$ADM" --set 0 0 3600 || fail "$b $name: limit and timeout"
+	fi
 	read -ra s0 < <(slab $cache)
 	local slab0=$(meminfo Slab)
 
@@ -787,13 +806,13 @@ table_point()
 	rate=20000
 	for ((i = 0; i < q; i++)); do
 		for ((tries = 0; ; tries++)); do
-			if ((tries >= 8 || SECONDS - t_fill > FILL_MAX)); then
+			if ((tries >= 8 || SECONDS - t_fill > fill_max)); then
 				# Measure with what is there; the entries reached
 				# are in the table.
 				note "$b $name: fill stopped at chunk $i of $q ($rate pps, $((SECONDS - t_fill))s)"
 				break 2
 			fi
-			pktgen_conf dst=$VIP src=10.0.1.$((16 + i)) sport=1000 sport_max=$((1000 + p)) \
+			pktgen_conf dst=$VIP src=$net$((first + i)) sport=1000 sport_max=$((1000 + p)) \
 				count=$p ratep=$rate || fail "pktgen configuration"
 			snap
 			rx0=$SNAP_RX t0=$SNAP_T
@@ -811,6 +830,7 @@ table_point()
 				((rate > achieved * 5 / 4)) && rate=$((achieved * 5 / 4))
 				break
 			fi
+			note "$b $name: chunk $i: $got of $p arrived at $rate pps, again slower"
 			rate=$((rate * 6 / 10))
 			((rate >= 1000)) || rate=1000
 		done
@@ -826,7 +846,12 @@ table_point()
 	[[ -n $tab ]] || fail "$b: no table size in the listing's header"
 	note "$b $name: $conns connections; $cache ${s1[*]} (before ${s0[*]}); table $tab buckets"
 	sample "entries_$name" "$b" "$r" "$conns"
-	if ((mem)); then
+	if ((mem == 2)); then
+		local objs=$((s1[0] - s0[0]))
+		((objs > 0)) || fail "$b $name: no $cache objects"
+		sample "memt_$name" "$b" "$r" $(awk -v b=$((s1[3] - s0[3])) -v t="$tab" -v n="$objs" \
+			'BEGIN { printf "%.1f", (b + t * 8) / n }')
+	elif ((mem)); then
 		# Per live object: IPVS's counter counts connections made, and
 		# UDP ones expire (300 s) during a slow fill.
 		local objs=$((s1[0] - s0[0]))
@@ -840,7 +865,7 @@ table_point()
 	fi
 
 	# Established: the same cycle again, at full rate.
-	pktgen_conf dst=$VIP src=10.0.1.16 src_max=$smax sport=1000 sport_max=$((1000 + p)) ||
+	pktgen_conf dst=$VIP src=$net$first src_max=$smax sport=1000 sport_max=$((1000 + p)) ||
 		fail "pktgen configuration"
 	profile_prepare
 	rx_mark
@@ -918,6 +943,9 @@ for ((r = 1; r <= rounds; r++)); do
 			for n in 10000 $big; do
 				for b in vlb ipvs; do table_point $b $n $r; done
 			done
+			;;
+		huge)
+			((r == 1 && huge)) && table_point vlb $huge $r
 			;;
 		*) fail "unknown test $t" ;;
 		esac

@@ -176,12 +176,13 @@ def main():
             ("%-4s packets/s" % s, "pps_" + s, "pkt/s", "high", None),
             ("%-4s director CPU per packet" % s, "cpp_" + s, "us", "low", None),
             ("%-4s capacity, 1/CPU cost" % s, "cap_" + s, "pkt/s", "high", None),
+            ("%-4s memory per connection" % s, "memt_" + s, "B", "low", None),
         ]
     derived = dict(DERIVED)
     if len(sizes) >= 2:
         derived["Connection table: established UDP NAT over every entry"] = [
-            ("cost per packet %s / %s" % (sizes[-1], sizes[0]),
-             "cpp_" + sizes[-1], "cpp_" + sizes[0])]
+            ("cost per packet %s / %s" % (big, sizes[0]),
+             "cpp_" + big, "cpp_" + sizes[0]) for big in sizes[1:]]
 
     out = {"kernel": a.kernel, "rounds": a.rounds, "elapsed_s": a.seconds,
            "metrics": {}, "ratios": {}, "derived": {}, "targets": {}}
