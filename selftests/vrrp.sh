@@ -260,14 +260,27 @@ busywait 3000 false
 ktap_test_result "nopreempt: A (150) starts and stays backup to B (100)" master_is "$B" "$A"
 stop_vlbd A
 conf "$WORK/a-pd.conf" 150 "preempt_delay 2"
-t0=$(date +%s%N)
-start_vlbd "$A" A "$WORK/a-pd.conf"
-wait_master "$A" "$B"
-t1=$(date +%s%N)
-ktap_test_result "preempt_delay 2: A preempts only after 2 s" \
-	test $(((t1 - t0) / 1000000)) -ge 2000
-diag "preempt_delay 2: A took over $(((t1 - t0) / 1000000)) ms after its start"
-(((t1 - t0) / 1000000 >= 2000)) || diag "A's log (end):" "$(tail -n 8 "$WORK/A.log")"
+# A guest stalled past the master-down interval (0.36 s) makes A take over
+# from a master it did not hear, preempt_delay or not, and vlbd says its
+# timer ran late: such a try shows nothing about preempt_delay, and is
+# made again (up to 3 times).
+for try in 1 2 3; do
+	wait_master "$B" "$A"
+	from=$(($(wc -l <"$WORK/A.log") + 1))
+	t0=$(date +%s%N)
+	start_vlbd "$A" A "$WORK/a-pd.conf"
+	wait_master "$A" "$B"
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	stalled=0
+	tail -n "+$from" "$WORK/A.log" | grep -q "timer ran .* ms late" && stalled=1
+	((ms >= 2000 || !stalled || try == 3)) && break
+	diag "preempt_delay 2: try $try: A took over after $ms ms, its timer late (a stalled guest): again"
+	stop_vlbd A
+done
+ktap_test_result "preempt_delay 2: A preempts only after 2 s" test "$ms" -ge 2000
+diag "preempt_delay 2: A took over $ms ms after its start"
+((ms >= 2000)) || diag "A's log (end):" "$(tail -n 8 "$WORK/A.log")"
 stop_vlbd A
 
 # --- 3. trackers, notify order, reload -------------------------------------
