@@ -40,9 +40,9 @@ done
 # ("addr" or "addr:port") at once and prints, in order, the answer of each
 # or "none" when none came within the deadline; a datagram that met silence
 # (no answer, no refusal) is sent again every 2 s, on the same socket, so
-# that one lost on a loaded host is not taken for a refusal. "hold ADDR PORT N" opens N
-# TCP connections one after the other and keeps them open, then asks each
-# in turn who it is connected to and prints the answers.
+# that one lost on a loaded host is not taken for a refusal. "hold ADDR
+# PORT N" opens N TCP connections one after the other and keeps them open,
+# then asks each in turn who it is connected to and prints the answers.
 CLIENT_PY='
 import select, socket, sys, time
 mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -846,21 +846,21 @@ table_point()
 	[[ -n $tab ]] || fail "$b: no table size in the listing's header"
 	note "$b $name: $conns connections; $cache ${s1[*]} (before ${s0[*]}); table $tab buckets"
 	sample "entries_$name" "$b" "$r" "$conns"
-	if ((mem == 2)); then
-		local objs=$((s1[0] - s0[0]))
-		((objs > 0)) || fail "$b $name: no $cache objects"
-		sample "memt_$name" "$b" "$r" $(awk -v b=$((s1[3] - s0[3])) -v t="$tab" -v n="$objs" \
-			'BEGIN { printf "%.1f", (b + t * 8) / n }')
-	elif ((mem)); then
+	if ((mem)); then
 		# Per live object: IPVS's counter counts connections made, and
 		# UDP ones expire (300 s) during a slow fill.
-		local objs=$((s1[0] - s0[0]))
+		local objs=$((s1[0] - s0[0])) total
 		((objs > 0)) || fail "$b $name: no $cache objects"
+		total=$(awk -v b=$((s1[3] - s0[3])) -v t="$tab" -v n="$objs" \
+			'BEGIN { printf "%.1f", (b + t * 8) / n }')
+	fi
+	if ((mem == 2)); then
+		sample "memt_$name" "$b" "$r" "$total"
+	elif ((mem)); then
 		sample mem_obj "$b" "$r" "${s1[2]}"
 		sample mem_slab "$b" "$r" $(awk -v b=$((s1[3] - s0[3])) -v n="$objs" 'BEGIN { printf "%.1f", b / n }')
 		sample mem_table "$b" "$r" $(awk -v t="$tab" -v n="$objs" 'BEGIN { printf "%.1f", t * 8 / n }')
-		sample mem_total "$b" "$r" $(awk -v b=$((s1[3] - s0[3])) -v t="$tab" -v n="$objs" \
-			'BEGIN { printf "%.1f", (b + t * 8) / n }')
+		sample mem_total "$b" "$r" "$total"
 		sample mem_slabdelta "$b" "$r" $(awk -v b=$((slab1 - slab0)) -v n="$objs" 'BEGIN { printf "%.1f", b / n }')
 	fi
 
